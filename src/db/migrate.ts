@@ -1,0 +1,59 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
+import type { Database } from './schema.ts';
+
+/** The top-level migrations/ folder of this package, wherever it is run from. */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+
+/** Loads `migrations/NNNN-name.ts` files in name order. */
+class FolderMigrationProvider implements MigrationProvider {
+  constructor(private readonly folder: string) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const migrations: Record<string, Migration> = {};
+    const files = readdirSync(this.folder).filter((f) => /^\d{4}-.+\.ts$/.test(f)).sort();
+    for (const file of files) {
+      const module = (await import(pathToFileURL(join(this.folder, file)).href)) as Migration;
+      migrations[file.replace(/\.ts$/, '')] = module;
+    }
+    return migrations;
+  }
+}
+
+export function createMigrator(db: Kysely<Database>): Migrator {
+  // Kysely's Migrator already takes a Postgres advisory lock around every run (its PostgresAdapter), so
+  // two processes never migrate at once; PGlite is single-process.
+  return new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_DIR) });
+}
+
+function check(result: MigrationResultSet, what: string): MigrationResultSet {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const message = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`${what} failed${failed ? ` at ${failed.migrationName}` : ''}: ${message}`);
+  }
+  return result;
+}
+
+/** Brings the schema to the latest version. Safe to call from every command and from many processes. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return check(await createMigrator(db).migrateToLatest(), 'migration');
+}
+
+/** Undoes the newest applied migration. */
+export async function migrateDown(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return check(await createMigrator(db).migrateDown(), 'migration down');
+}
+
+export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | null }[]> {
+  const migrations = await createMigrator(db).getMigrations();
+  return migrations.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}
+
+/** The current schema's search_path head, for messages. */
+export async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? 'public';
+}

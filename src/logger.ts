@@ -1,0 +1,68 @@
+import pino from 'pino';
+
+/**
+ * Hides credentials in a URL: userinfo, query strings (e.g. `?apikey=`) and long path segments that look
+ * like API keys (Alchemy, Infura and QuickNode put the key in the path). Logs and reports must go through
+ * this whenever they name an endpoint.
+ *
+ * @example redactUrl('https://arb-mainnet.g.alchemy.com/v2/abcdef0123456789abcdef') // 'https://arb-mainnet.g.alchemy.com/v2/***'
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '***';
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = parsed.username ? '***' : '';
+    parsed.password = parsed.password ? '***' : '';
+  }
+  if (parsed.search) parsed.search = '?***';
+  parsed.pathname = parsed.pathname
+    .split('/')
+    .map((segment) => (looksLikeSecret(segment) ? '***' : segment))
+    .join('/');
+  return parsed.toString().replace(/%2A%2A%2A/g, '***');
+}
+
+function looksLikeSecret(segment: string): boolean {
+  return segment.length >= 16 && /^[A-Za-z0-9_-]+$/.test(segment) && /\d/.test(segment);
+}
+
+/** Replaces every URL inside free text (error messages from providers often echo the endpoint). */
+export function redactText(text: string): string {
+  return text.replace(/\b(?:https?|wss?|postgres(?:ql)?):\/\/[^\s"'<>]+/g, (url) => redactUrl(url));
+}
+
+const level = process.env.LIQSCOPE_LOG_LEVEL ?? (process.env.VITEST ? 'warn' : 'info');
+
+/**
+ * The process logger: JSON lines on stderr (stdout is for command output such as `sql` results), or
+ * pino-pretty when stderr is a terminal. Every message and error string passes through `redactText`.
+ */
+export const logger = pino(
+  {
+    level,
+    base: undefined,
+    hooks: {
+      logMethod(args, method) {
+        const redacted = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)) as typeof args;
+        method.apply(this, redacted);
+      },
+    },
+    serializers: {
+      err: (err: unknown) => {
+        const serialized = pino.stdSerializers.err(err as Error);
+        return { ...serialized, message: redactText(serialized.message), stack: redactText(serialized.stack ?? '') };
+      },
+      url: (url: unknown) => (typeof url === 'string' ? redactUrl(url) : url),
+      rpcUrl: (url: unknown) => (typeof url === 'string' ? redactUrl(url) : url),
+    },
+  },
+  process.stderr.isTTY && !process.env.VITEST
+    ? pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l' } })
+    : pino.destination(2),
+);
+
+export type Logger = typeof logger;
