@@ -14,16 +14,23 @@ export function redactUrl(url: string): string {
   } catch {
     return '***';
   }
+  let changed = false;
   if (parsed.username || parsed.password) {
+    changed = true;
     parsed.username = parsed.username ? '***' : '';
     parsed.password = parsed.password ? '***' : '';
   }
-  if (parsed.search) parsed.search = '?***';
-  parsed.pathname = parsed.pathname
-    .split('/')
-    .map((segment) => (looksLikeSecret(segment) ? '***' : segment))
-    .join('/');
-  return parsed.toString().replace(/%2A%2A%2A/g, '***');
+  if (parsed.search) {
+    changed = true;
+    parsed.search = '?***';
+  }
+  const segments = parsed.pathname.split('/');
+  if (segments.some(looksLikeSecret)) {
+    changed = true;
+    parsed.pathname = segments.map((segment) => (looksLikeSecret(segment) ? '***' : segment)).join('/');
+  }
+  // Unchanged URLs come back exactly as given (URL.toString would add a trailing slash).
+  return changed ? parsed.toString().replace(/%2A%2A%2A/g, '***') : url;
 }
 
 function looksLikeSecret(segment: string): boolean {

@@ -11,6 +11,8 @@ export interface LiqscopeDb {
   kind: 'postgres' | 'pglite';
   /** Where the data lives, safe to print (credentials redacted). */
   location: string;
+  /** The embedded engine, for `db serve`; absent on Postgres. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** Postgres pool size. */
   poolSize?: number;
+  /** Fall back to the DATABASE_URL environment variable when `url` is absent (default true). */
+  useEnvUrl?: boolean;
 }
 
 // NUMERIC and INT8 come back from pg as strings, which is what we want: exact. PGlite turns INT8 into
@@ -36,7 +40,7 @@ const pgliteParsers = { [types.INT8]: (value: string) => value };
  * const { db, close } = await openDatabase({ url: 'memory://' });
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<LiqscopeDb> {
-  const url = options.url ?? process.env.DATABASE_URL;
+  const url = options.url ?? (options.useEnvUrl === false ? undefined : process.env.DATABASE_URL);
   if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
   if (url && url !== 'memory://') {
     throw new Error(`database url ${redactUrl(url)}: expected postgres://… or memory://`);
@@ -54,6 +58,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<L
     db,
     kind: 'pglite',
     location: dataDir ?? 'memory://',
+    pglite,
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();

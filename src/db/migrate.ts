@@ -22,10 +22,13 @@ class FolderMigrationProvider implements MigrationProvider {
   }
 }
 
-export function createMigrator(db: Kysely<Database>): Migrator {
+export async function createMigrator(db: Kysely<Database>): Promise<Migrator> {
   // Kysely's Migrator already takes a Postgres advisory lock around every run (its PostgresAdapter), so
-  // two processes never migrate at once; PGlite is single-process.
-  return new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_DIR) });
+  // two processes never migrate at once; PGlite is single-process. Its bookkeeping tables are pinned to
+  // the connection's current schema: left unqualified, Kysely looks for them in `public` and then
+  // writes through search_path, which breaks as soon as a store lives in a schema of its own.
+  const schema = await currentSchema(db);
+  return new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_DIR), migrationTableSchema: schema });
 }
 
 function check(result: MigrationResultSet, what: string): MigrationResultSet {
@@ -39,16 +42,16 @@ function check(result: MigrationResultSet, what: string): MigrationResultSet {
 
 /** Brings the schema to the latest version. Safe to call from every command and from many processes. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await createMigrator(db).migrateToLatest(), 'migration');
+  return check(await (await createMigrator(db)).migrateToLatest(), 'migration');
 }
 
 /** Undoes the newest applied migration. */
 export async function migrateDown(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await createMigrator(db).migrateDown(), 'migration down');
+  return check(await (await createMigrator(db)).migrateDown(), 'migration down');
 }
 
 export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | null }[]> {
-  const migrations = await createMigrator(db).getMigrations();
+  const migrations = await (await createMigrator(db)).getMigrations();
   return migrations.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
 }
 

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { openDatabase, type LiqscopeDb } from '../../src/db/connect.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+
+/** Postgres server for tests, when CI (or a developer) provides one. */
+export const TEST_DATABASE_URL = process.env.LIQSCOPE_TEST_DATABASE_URL;
+
+export type OpenTestDb = (options?: { migrate?: boolean }) => Promise<LiqscopeDb>;
+
+/** A fresh, migrated in-memory PGlite database. */
+export async function openPgliteTestDb(options: { migrate?: boolean } = {}): Promise<LiqscopeDb> {
+  const handle = await openDatabase({ url: 'memory://' });
+  if (options.migrate !== false) await migrateToLatest(handle.db);
+  return handle;
+}
+
+/**
+ * A fresh schema on the test Postgres server, dropped again on close, so files and tests never see
+ * each other's rows even when they run at the same time.
+ */
+export async function openPostgresTestDb(options: { migrate?: boolean } = {}): Promise<LiqscopeDb & { schema: string }> {
+  if (!TEST_DATABASE_URL) throw new Error('LIQSCOPE_TEST_DATABASE_URL is not set');
+  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const handle = await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
+  if (options.migrate !== false) await migrateToLatest(handle.db);
+  return {
+    ...handle,
+    schema,
+    async close() {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(handle.db);
+      await handle.close();
+    },
+  };
+}
+
+/**
+ * Runs `suite` once on embedded PGlite and, when LIQSCOPE_TEST_DATABASE_URL is set, once more on that
+ * Postgres server. `open()` returns a fresh migrated database each time it is called.
+ *
+ * @example
+ * forEachDatabase((dbName, open) => {
+ *   describe(`writes on ${dbName}`, () => {
+ *     it('stores a batch once', async () => { const { db, close } = await open(); ...; await close(); });
+ *   });
+ * });
+ */
+export function forEachDatabase(suite: (name: 'pglite' | 'postgres', open: OpenTestDb) => void): void {
+  suite('pglite', openPgliteTestDb);
+  if (TEST_DATABASE_URL) suite('postgres', openPostgresTestDb);
+}
