@@ -27,7 +27,7 @@ if (TEST_DATABASE_URL) {
   const schema = `t_cli_${process.pid}`;
   targets.push({
     name: 'Postgres',
-    database: () => urlWithSchema(TEST_DATABASE_URL, schema),
+    database: () => urlWithSchema(TEST_DATABASE_URL!, schema),
     async setup() {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
