@@ -6,10 +6,14 @@ import { startLocalChain, type LocalChain } from '../src/sim/local-chain.ts';
  * the same time never share a chain; test/helpers/anvil.ts hands each file its worker's instance and
  * reverts to a snapshot around every test.
  */
+/** 2017-07-14 02:40:00 UTC. */
+export const GENESIS_TIMESTAMP = 1_500_000_000;
+
 export default async function setup(project: TestProject) {
   const workers = Number(project.config.maxWorkers ?? 2) || 2;
   const chains: LocalChain[] = [];
-  for (let i = 0; i < workers; i++) chains.push(await startLocalChain({ chainId: 42161 }));
+  // Genesis in 2017 so tests can mine blocks at any real incident time (2019 onwards) in increasing order.
+  for (let i = 0; i < workers; i++) chains.push(await startLocalChain({ chainId: 42161, genesisTimestamp: GENESIS_TIMESTAMP }));
   project.provide('anvilUrls', chains.map((c) => c.rpcUrl));
   return async () => {
     await Promise.all(chains.map((c) => c.stop()));

@@ -16,7 +16,8 @@ function sharedAnvilUrl(): string {
 }
 
 /**
- * Gives a test file this worker's anvil (started once by test/global-setup.ts) with the given chain id.
+ * Gives a test file this worker's anvil (started once by test/global-setup.ts, genesis 2017-07-14 so blocks can
+ * be mined at any later real time) with the given chain id.
  * The chain is snapshotted when the file starts and before each test, and reverted after each test and
  * when the file ends, so every test starts from the same chain and files never see each other's blocks.
  *
