@@ -1,0 +1,104 @@
+import { decodeEventLog, toEventSelector, type Hex } from 'viem';
+import { chainlinkAggregatorAbi } from '../../../abis/chainlink-aggregator.ts';
+import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
+import { emptyDecodedRows } from '../../indexer/decoder.ts';
+import type { NewOraclePrice } from '../../db/schema.ts';
+import { Registry } from '../registry.ts';
+import { scaleDown } from '../shared/decimal.ts';
+import { numberOption } from '../shared/options.ts';
+import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, secondsToDate, toJson } from '../shared/rows.ts';
+
+/**
+ * Chainlink aggregator decoder (shared/formats.md §5): AnswerUpdated (and OCR2 NewTransmission when
+ * asked for) → oracle_prices. The market is the emitting address (the aggregator). Decimals come from
+ * the source option `decimals` (a number, or `{ "<aggregator>": n }`) or the registry of known feeds.
+ * A zero or negative answer is an invalid round (e.g. at a phase boundary): it is rejected into
+ * decode_errors and never stored as a price.
+ *
+ * Options: `decimals`; `events`: which events to fetch, default ["AnswerUpdated"] (an OCR2 aggregator
+ * emits both for every round, so fetching both would store each round twice).
+ */
+export const CHAINLINK = 'chainlink';
+
+const EVENTS = ['AnswerUpdated', 'NewTransmission'] as const;
+type ChainlinkEvent = (typeof EVENTS)[number];
+const TOPIC0 = Object.fromEntries(
+  chainlinkAggregatorAbi.filter((e) => (EVENTS as readonly string[]).includes(e.name)).map((e) => [e.name, toEventSelector(e)]),
+) as Record<ChainlinkEvent, Hex>;
+const BY_TOPIC = new Map<string, ChainlinkEvent>(Object.entries(TOPIC0).map(([name, topic]) => [topic.toLowerCase(), name as ChainlinkEvent]));
+
+function selectedEvents(source: SourceInfo): ChainlinkEvent[] {
+  const value = source.options.events;
+  if (value === undefined) return ['AnswerUpdated'];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => (EVENTS as readonly string[]).includes(v as string))) {
+    throw new Error(`source ${source.id}: option "events" must be a non-empty list of ${EVENTS.join(', ')}`);
+  }
+  return value as ChainlinkEvent[];
+}
+
+export const chainlinkDecoder: EvmDecoder = {
+  protocol: CHAINLINK,
+
+  logFilter(source: SourceInfo): LogFilter {
+    return { topic0: selectedEvents(source).map((name) => TOPIC0[name]) };
+  },
+
+  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
+    const out = emptyDecodedRows();
+    if (logs.length === 0) return out;
+    const registry = await Registry.load(ctx.trx, CHAINLINK, logs[0]!.chainId);
+    for (const log of logs) {
+      const name = BY_TOPIC.get(log.topics[0]?.toLowerCase() ?? '') ?? null;
+      try {
+        if (!name) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not AnswerUpdated or NewTransmission`);
+        out.oraclePrices.push(decodeOne(name, log, ctx.source, registry));
+      } catch (error) {
+        const { event, reason } = failureReason(error, name);
+        out.decodeErrors.push(decodeErrorRow(CHAINLINK, log, ctx.source, event, reason));
+      }
+    }
+    return out;
+  },
+};
+
+function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, registry: Registry): NewOraclePrice {
+  const decoded = decodeEventLog({ abi: chainlinkAggregatorAbi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+  let answer: bigint;
+  let roundId: bigint;
+  let time: Date;
+  const extra: Record<string, unknown> = { event: name };
+  if (decoded.eventName === 'AnswerUpdated') {
+    answer = decoded.args.current;
+    roundId = decoded.args.roundId;
+    if (answer <= 0n) throw new DecodeFailure(name, `${name}: answer ${answer} in round ${roundId} is not a valid price (zero or negative): rejected`);
+    time = secondsToDate(decoded.args.updatedAt, name, 'updatedAt');
+  } else if (decoded.eventName === 'NewTransmission') {
+    answer = decoded.args.answer;
+    roundId = BigInt(decoded.args.aggregatorRoundId);
+    if (answer <= 0n) throw new DecodeFailure(name, `${name}: answer ${answer} in round ${roundId} is not a valid price (zero or negative): rejected`);
+    time = secondsToDate(BigInt(decoded.args.observationsTimestamp), name, 'observationsTimestamp');
+    extra.transmitter = decoded.args.transmitter.toLowerCase();
+    extra.observations = decoded.args.observations.map((o) => o.toString());
+    extra.configDigest = decoded.args.configDigest.toLowerCase();
+    extra.epochAndRound = decoded.args.epochAndRound.toString();
+  } else {
+    throw new DecodeFailure(null, `unexpected event ${decoded.eventName}`);
+  }
+  const market = log.address.toLowerCase();
+  const feed = registry.market(market);
+  const decimals = numberOption(source, 'decimals', market) ?? feed?.indexDecimals;
+  return {
+    ...chainRowBase(CHAINLINK, log, source),
+    market,
+    symbol: feed?.symbol ?? null,
+    // Without decimals the answer is stored raw and flagged rather than guessed.
+    price: decimals === undefined ? answer.toString() : scaleDown(answer, decimals),
+    price_raw: answer.toString(),
+    decimals: decimals ?? null,
+    round_id: roundId.toString(),
+    time,
+    block_time: blockTimeOf(log, name),
+    flags: decimals === undefined ? ['unknown_decimals', 'raw_price'] : [],
+    extra: toJson(extra),
+  };
+}
