@@ -124,6 +124,8 @@ export function simulate(scenario: Scenario): SimResult {
       positionsByVenueMarket.get(key)!.push(p);
     }
   const dydxRng = rng.fork('dydx-deleveraging');
+  const feedOf = new Map<SimPosition, FeedState>();
+  for (const a of accounts) for (const p of a.positions) feedOf.set(p, feeds.get(feedKey(p.venue, p.marketIndex))!);
 
   // ---- venue balances
   const balances = new Map<string, VenueBalance>(
@@ -148,12 +150,28 @@ export function simulate(scenario: Scenario): SimResult {
   };
 
   /** The price a venue values a position at: the oracle/mark, pessimistic side of the GMX spread. */
-  function checkPrice(p: SimPosition, usePub: (pub: Publication) => number = (pub) => pub.price): number {
-    const fs = feeds.get(feedKey(p.venue, p.marketIndex))!;
-    const base = usePub(fs.pub!);
+  function checkPrice(p: SimPosition, usePub?: (pub: Publication) => number): number {
+    const fs = feedOf.get(p)!;
+    const base = usePub ? usePub(fs.pub!) : fs.pub!.price;
     const spread = fs.venue.oracle.spreadBps / 10_000;
     if (fs.venue.kind !== 'gmx-v2' || spread === 0) return base;
     return p.side === 'long' ? base * (1 - spread) : base * (1 + spread);
+  }
+
+  /** Hot path of every step: account value ≤ maintenance at the venue's prices, without allocations. */
+  function isDue(a: SimAccount): boolean {
+    let equity = a.collateral;
+    let maintenance = 0;
+    let open = false;
+    for (const p of a.positions) {
+      if (p.size <= EPS) continue;
+      if (!feedOf.get(p)!.pub) return false;
+      open = true;
+      const price = checkPrice(p);
+      equity += (p.side === 'long' ? 1 : -1) * p.size * (price - p.entry);
+      maintenance += p.size * price * p.m;
+    }
+    return open && equity <= maintenance;
   }
 
   const marginPositions = (a: SimAccount, price: (p: SimPosition) => number): MarginPosition[] =>
@@ -202,6 +220,34 @@ export function simulate(scenario: Scenario): SimResult {
     const notionals = closes.map((c) => c.size * c.exit);
     const total = notionals.reduce((x, y) => x + y, 0) || 1;
     return notionals.map((n) => ({ collateral: 0, fee: (s.fee * n) / total, pnl: 0, badDebt: (s.badDebt * n) / total }));
+  }
+
+  /** Positions the Hyperliquid backstop vaults took over and still hold, oldest first. */
+  const vaultLots: { venue: string; mi: number; side: Side; size: number; mark: number; liqId: string }[] = [];
+  const vaultInventoryUsd = (venue: string): number =>
+    vaultLots.reduce((sum, lot) => (lot.venue === venue ? sum + lot.size * refNow(lot.mi) : sum), 0);
+
+  /**
+   * Each step the vaults sell up to their unload rate into the book, oldest lot first; the
+   * slippage against the takeover mark is the vault's gain or loss, and the impact is attributed
+   * to the liquidation whose position is being sold.
+   */
+  function unloadVaults(tMs: number): void {
+    for (const venue of venues) {
+      if (venue.kind !== 'hyperliquid') continue;
+      let budget = (venue.backstopUnloadUsdPerSecond * stepMs) / 1000;
+      const balance = balances.get(venue.id)!;
+      for (const lot of vaultLots) {
+        if (budget <= 0) break;
+        if (lot.venue !== venue.id || lot.size <= EPS) continue;
+        const qty = Math.min(lot.size, budget / refNow(lot.mi));
+        const { exec } = hitBook(lot.mi, lot.side, qty, lot.liqId, tMs);
+        balance.insuranceEnd += sideSign(lot.side) * qty * (exec - lot.mark);
+        lot.size -= qty;
+        budget -= qty * exec;
+      }
+      for (let i = vaultLots.length - 1; i >= 0; i--) if (vaultLots[i]!.size <= EPS) vaultLots.splice(i, 1);
+    }
   }
 
   function liquidateAccount(a: SimAccount, tMs: number): void {
@@ -266,24 +312,29 @@ export function simulate(scenario: Scenario): SimResult {
     };
 
     if (venue.kind === 'hyperliquid') {
-      if (!hyperliquidNeedsBackstop(health.equity, health.maintenance)) {
+      // the liquidator's market orders only work while the book can absorb them within the slippage cap
+      const bookCanAbsorb = open.every(
+        (p) => depthWithin(markets[p.marketIndex]!.depth, depthFactorNow[p.marketIndex]!, venue.liquidationSlippageCapPct) >= p.size * refNow(p.marketIndex),
+      );
+      if (bookCanAbsorb && !hyperliquidNeedsBackstop(health.equity, health.maintenance)) {
         for (const p of open) {
           const hit = hitBook(p.marketIndex, p.side, p.size, '', tMs);
           closes.push({ p, size: p.size, exit: hit.exec, method: 'market', adl: null, mark: checkPrice(p), contribution: hit.contribution });
         }
-      } else if (!venue.adl.enabled || balance.insuranceEnd > Math.max(0, -health.equity)) {
-        // the backstop vault takes the account over at the mark and keeps what margin is left
+      } else if (
+        !venue.adl.enabled ||
+        (health.equity >= 0 && balance.insuranceEnd > 0 && vaultInventoryUsd(venue.id) + health.notional <= venue.backstopCapacityUsd)
+      ) {
+        // the backstop vault takes the account over at the mark and keeps what margin is left...
         feeRate = Number.POSITIVE_INFINITY;
         for (const p of open) closes.push({ p, size: p.size, exit: checkPrice(p), method: 'backstop', adl: null, mark: checkPrice(p) });
         afterSettle = () => {
-          // ...then unloads the inventory into the book: its slippage is the vault's loss
-          for (const c of closes) {
-            const { exec } = hitBook(c.p.marketIndex, c.p.side, c.size, firstId!, tMs);
-            balance.insuranceEnd += sideSign(c.p.side) * c.size * (exec - c.exit);
-          }
+          // ...and sells the inventory into the book over the next seconds (see unloadVaults)
+          for (const c of closes) vaultLots.push({ venue: venue.id, mi: c.p.marketIndex, side: c.p.side, size: c.size, mark: c.exit, liqId: firstId! });
         };
       } else {
-        // backstop short: ADL the ranked winners at the previous mark
+        // backstop short (the account is under water, or the vault has nothing left): ADL the ranked
+        // winners at the previous mark, as Hyperliquid does when an account value turns negative
         for (const p of open) {
           const fs = feeds.get(feedKey(p.venue, p.marketIndex))!;
           const mark = checkPrice(p);
@@ -536,12 +587,12 @@ export function simulate(scenario: Scenario): SimResult {
       for (const a of accountsByVenue.get(venue.id)!) {
         if (a.liquidated) continue;
         if (!a.positions.some((p) => p.size > EPS)) continue;
-        if (!a.positions.every((p) => p.size <= EPS || feeds.get(feedKey(p.venue, p.marketIndex))!.pub)) continue;
-        if (isLiquidatable(a.collateral, marginPositions(a, (p) => checkPrice(p)))) due.push(a);
+        if (isDue(a)) due.push(a);
       }
       for (const a of due) if (!a.liquidated && a.positions.some((p) => p.size > EPS)) liquidateAccount(a, tMs);
     }
     for (const [venue, mi] of gmxUpdates) gmxAdl(venue, mi, tMs);
+    unloadVaults(tMs);
     // series for the ground truth
     if (tMs % (scenario.sampleSeconds * 1000) === 0) {
       markets.forEach((market, mi) => {
@@ -641,8 +692,8 @@ export function makeAccounts(scenario: Scenario, rng: Random): SimAccount[] {
       collateral,
       account.positions.map((p) => ({ side: p.side, entry: p.entry, size: p.size, price: scenario.markets[p.marketIndex]!.startPrice, m: p.m })),
     );
-    // nobody starts within 0.5 % of their maintenance requirement
-    const floor = atStart.maintenance * 1.005 + atStart.notional * 0.002;
+    // nobody starts within a 1.5 % move of their maintenance requirement: the scenario's path, not the draw, decides who falls
+    const floor = atStart.maintenance + atStart.notional * 0.015;
     if (atStart.equity < floor) collateral += floor - atStart.equity;
     account.collateral = collateral;
     account.initialCollateral = collateral;

@@ -87,6 +87,15 @@ export const hyperliquidVenueSchema = z.strictObject({
   maxLeverage: positive(),
   /** The liquidator vault's capital (USD); when a backstop liquidation needs more, ADL runs instead. */
   backstopCapitalUsd: nonNegative(),
+  /** Most inventory (USD notional) the vault will hold; a takeover beyond it is refused and ADL runs. */
+  backstopCapacityUsd: positive(),
+  /** How fast the vault sells taken-over positions into the book (USD notional per second). */
+  backstopUnloadUsdPerSecond: positive(),
+  /**
+   * The liquidator sells into the book only while the position fits in the depth within this
+   * slippage (%); a position the book cannot absorb goes to the backstop vault.
+   */
+  liquidationSlippageCapPct: positive().default(2),
   adl: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
 });
 
