@@ -513,6 +513,8 @@ export const gmxV2Decoder: EvmDecoder = {
         await putPending(trx, source.id, PENDING.orderExecuted, key, oe.parsed.log.blockNumber, oeInfo);
       }
     }
+    // Pass 1 and pass 2 both report errors; keep them in log order for readers.
+    out.decodeErrors.sort((a, b) => Number(BigInt(String(a.block_number)) - BigInt(String(b.block_number))) || (a.log_index ?? 0) - (b.log_index ?? 0));
     return out;
   },
 };

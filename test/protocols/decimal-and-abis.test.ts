@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEventLog, toEventSelector } from 'viem';
+import { scaleDown, midpoint, mulScaled } from '../../src/protocols/shared/decimal.ts';
+import { gmxEventEmitterAbi } from '../../abis/gmx-v2-event-emitter.ts';
+import { chainlinkAggregatorAbi } from '../../abis/chainlink-aggregator.ts';
+import { buildEventLogData, encodeGmxEventLog } from '../../src/protocols/gmx-v2/encode.ts';
+import { getEvmDecoder, evmProtocols } from '../../src/protocols/index.ts';
+import { GMX_V2_MARKETS } from '../../src/protocols/gmx-v2/markets.ts';
+
+describe('exact decimal helper', () => {
+  it('scales by powers of ten without floats (hand-computed)', () => {
+    // 3,460.22 USD for an 18-decimal token is 3,460.22 × 10^12 raw (×10^(30−18)).
+    expect(scaleDown(3_460_220_000_000_000n, 12)).toBe('3460.22');
+    expect(scaleDown(-15n, 1)).toBe('-1.5');
+    expect(scaleDown(5n, 30)).toBe('0.000000000000000000000000000005');
+    expect(scaleDown(10n ** 33n, 30)).toBe('1000');
+    expect(scaleDown(0n, 8)).toBe('0');
+    expect(scaleDown(7n, -2)).toBe('700');
+    // 2^63 + 1 with 8 decimals: beyond float precision, still exact.
+    expect(scaleDown(9_223_372_036_854_775_809n, 8)).toBe('92233720368.54775809');
+    expect(midpoint(60_000n * 10n ** 22n, 60_001n * 10n ** 22n, 22)).toBe('60000.5');
+    expect(mulScaled(15_000_000n, 999_900_000_000_000_000_000_000n, 30)).toBe('14.9985');
+  });
+});
+
+describe('event-only ABIs', () => {
+  it('hash to the topic0 values listed in shared/formats.md', () => {
+    const byName = Object.fromEntries(gmxEventEmitterAbi.map((e) => [e.name, toEventSelector(e)]));
+    expect(byName.EventLog).toBe('0x7e3bde2ba7aca4a8499608ca57f3b0c1c1c93ace63ffd3741a9fab204146fc9a');
+    expect(byName.EventLog1).toBe('0x137a44067c8961cd7e1d876f4754a5a3a75989b4552f1843fc69c3b372def160');
+    expect(byName.EventLog2).toBe('0x468a25a7ba624ceea6e540ad6f49171b52495b648417ae91bca21676d8a24dc5');
+    // AnswerUpdated(int256,uint256,uint256): the well-known Chainlink topic0.
+    expect(toEventSelector(chainlinkAggregatorAbi[0])).toBe('0x0559884fd3a460db3073b7fc896cc77986f16e378210ded43186175bf646fc5f');
+  });
+
+  it('encodes all seven item kinds, items and arrayItems, in EventLogData order', () => {
+    const data = {
+      address: { a: '0x1111111111111111111111111111111111111111', as: ['0x2222222222222222222222222222222222222222'] },
+      uint: { u: 1n, us: [2n, 3n] },
+      int: { i: -4n, is: [-5n] },
+      bool: { b: true, bs: [false, true] },
+      bytes32: { h: `0x${'cd'.repeat(32)}`, hs: [`0x${'ef'.repeat(32)}`] },
+      bytes: { y: '0x0102', ys: ['0x03'] },
+      string: { s: 'x', ss: ['y', 'z'] },
+    } as const;
+    const log = encodeGmxEventLog({ emitter: 'EventLog', msgSender: '0x0000000000000000000000000000000000000009', eventName: 'Test', eventData: data as never });
+    const decoded = decodeEventLog({ abi: gmxEventEmitterAbi, topics: log.topics as never, data: log.data });
+    expect(decoded.eventName).toBe('EventLog');
+    expect(decoded.args.eventData).toEqual(buildEventLogData(data as never));
+    expect(decoded.args.eventData.intItems).toEqual({ items: [{ key: 'i', value: -4n }], arrayItems: [{ key: 'is', value: [-5n] }] });
+    expect(decoded.args.eventData.stringItems.arrayItems).toEqual([{ key: 'ss', value: ['y', 'z'] }]);
+  });
+});
+
+describe('protocol registry', () => {
+  it('finds every protocol id and names the known ones for an unknown id', () => {
+    for (const id of ['gmx-v2', 'gmx-v1', 'synthetix-perps-v2', 'synthetix-perps-v3', 'chainlink', 'pyth']) {
+      expect(getEvmDecoder(id).protocol).toBe(id);
+    }
+    expect(Object.keys(evmProtocols)).toHaveLength(6);
+    expect(() => getEvmDecoder('gmx-v3')).toThrow(/unknown protocol "gmx-v3".*gmx-v2, gmx-v1, synthetix-perps-v2, synthetix-perps-v3, chainlink, pyth/);
+  });
+
+  it('knows the real ETH/USD market of Arbitrum with an 18-decimal WETH index token', () => {
+    const eth = GMX_V2_MARKETS.find((m) => m.market === '0x70d95587d40a2caf56bd97485ab3eec10bee6336');
+    expect(eth).toMatchObject({ chainId: 42161, symbol: 'ETH/USD', indexToken: '0x82af49447d8a07e3bd95bd0d56f35241523fbab1', indexDecimals: 18 });
+    const btc = GMX_V2_MARKETS.find((m) => m.market === '0x47c031236e19d024b42f8ae6780e44a573170703');
+    expect(btc).toMatchObject({ symbol: 'BTC/USD', indexDecimals: 8 });
+  });
+});

@@ -1,0 +1,36 @@
+import type { Address, Hex } from 'viem';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema.ts';
+import type { DecodedRows, EvmDecoder, RawLog, SourceInfo } from '../../src/indexer/decoder.ts';
+
+/** Builds RawLogs the way the indexer hands them to a decoder (lower-case hex, increasing log index). */
+export function rawLogs(
+  logs: { address: Address; topics: Hex[]; data: Hex }[],
+  opts: { chainId: number; blockNumber?: bigint; blockTime?: Date; txHash?: Hex },
+): RawLog[] {
+  return logs.map((log, i) => ({
+    chainId: opts.chainId,
+    blockNumber: opts.blockNumber ?? 1000n,
+    blockHash: `0x${'b'.repeat(64)}`,
+    blockTime: opts.blockTime ?? new Date('2025-10-10T21:15:03Z'),
+    txHash: opts.txHash ?? `0x${'a'.repeat(64)}`,
+    txIndex: 0,
+    logIndex: i,
+    address: log.address.toLowerCase() as Address,
+    topics: log.topics.map((t) => t.toLowerCase() as Hex),
+    data: log.data,
+  }));
+}
+
+export function sourceInfo(protocol: string, chainId: number, options: Record<string, unknown> = {}): SourceInfo {
+  return { id: `test-${protocol}`, protocol, venue: protocol, chainId, addresses: [], options };
+}
+
+/** Runs a decoder in a transaction of `db` (joins use it), the way the indexer does. */
+export async function decodeWith(db: Kysely<Database>, decoder: EvmDecoder, logs: RawLog[], source: SourceInfo): Promise<DecodedRows> {
+  return db.transaction().execute((trx) => decoder.decode(logs, { source, trx }));
+}
+
+export function parseExtra(extra: unknown): Record<string, unknown> {
+  return typeof extra === 'string' ? (JSON.parse(extra) as Record<string, unknown>) : (extra as Record<string, unknown>);
+}
