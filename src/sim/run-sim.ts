@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { simulate } from './engine.ts';
+import { buildGroundTruth } from './ground-truth.ts';
+import type { GroundTruth } from './ground-truth.ts';
+import type { Scenario } from './scenario-schema.ts';
+import { planChain } from './writers/chain.ts';
+import type { ChainPlan } from './writers/chain.ts';
+import { dydxFiles } from './writers/dydx-pages.ts';
+import { hyperliquidNodeFiles } from './writers/hyperliquid-node-fills.ts';
+
+export interface SimOutput {
+  groundTruth: GroundTruth;
+  chainPlan: ChainPlan;
+  /** Relative path → content of every file written under the output directory. */
+  files: Map<string, string>;
+}
+
+/**
+ * Simulates a scenario and renders every output in memory (pure: same scenario and seed, same
+ * bytes). `writeSimOutput` puts them on disk; the demo also emits `chainPlan` on a local chain.
+ */
+export function runSimulation(scenario: Scenario): SimOutput {
+  const result = simulate(scenario);
+  const groundTruth = buildGroundTruth(scenario, result);
+  const chainPlan = planChain(groundTruth);
+  const files = new Map<string, string>();
+  files.set('ground-truth.json', `${JSON.stringify(groundTruth)}\n`);
+  // the chain logs exactly as they are (or would be) emitted, one block per line
+  files.set(
+    'chain/arbitrum-blocks.jsonl',
+    chainPlan.blocks.map((b) => JSON.stringify(b)).join('\n') + (chainPlan.blocks.length ? '\n' : ''),
+  );
+  for (const [path, content] of hyperliquidNodeFiles(groundTruth)) files.set(path, content);
+  for (const [path, content] of dydxFiles(groundTruth)) files.set(path, content);
+  files.set('scenario.json', `${JSON.stringify(scenario, null, 2)}\n`);
+  return { groundTruth, chainPlan, files };
+}
+
+export function writeSimOutput(outDir: string, output: SimOutput): string[] {
+  const written: string[] = [];
+  for (const [rel, content] of [...output.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const path = join(outDir, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    written.push(path);
+  }
+  return written;
+}
