@@ -5,6 +5,7 @@ import { createCliContext, CliError, type CliContext, type GlobalOptions } from 
 import * as migrateCommand from './commands/migrate.ts';
 import * as sqlCommand from './commands/sql.ts';
 import * as dbCommand from './commands/db.ts';
+import * as initCommand from './commands/init.ts';
 
 /** A command module: adds its subcommand(s) to the program. */
 export interface CommandModule {
@@ -13,6 +14,7 @@ export interface CommandModule {
 
 /** Every command of the CLI, in help order. Add a new command's module here. */
 const COMMANDS: CommandModule[] = [
+  initCommand,
   migrateCommand,
   sqlCommand,
   dbCommand,
