@@ -6,6 +6,8 @@ import * as migrateCommand from './commands/migrate.ts';
 import * as sqlCommand from './commands/sql.ts';
 import * as dbCommand from './commands/db.ts';
 import * as initCommand from './commands/init.ts';
+import * as demoCommand from './commands/demo.ts';
+import * as simCommand from './commands/sim.ts';
 
 /** A command module: adds its subcommand(s) to the program. */
 export interface CommandModule {
@@ -14,6 +16,8 @@ export interface CommandModule {
 
 /** Every command of the CLI, in help order. Add a new command's module here. */
 const COMMANDS: CommandModule[] = [
+  demoCommand,
+  simCommand,
   initCommand,
   migrateCommand,
   sqlCommand,
