@@ -1,3 +1,4 @@
+import { configSchema, type LiqscopeConfig } from '../../src/config/schema.ts';
 import type { Address, Hex } from 'viem';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
@@ -33,4 +34,18 @@ export async function decodeWith(db: Kysely<Database>, decoder: EvmDecoder, logs
 
 export function parseExtra(extra: unknown): Record<string, unknown> {
   return typeof extra === 'string' ? (JSON.parse(extra) as Record<string, unknown>) : (extra as Record<string, unknown>);
+}
+
+
+/** A config for one local chain (anvil with the real chain id) and the given sources. */
+export function localConfig(
+  rpcUrl: string,
+  chainId: number,
+  sources: { name: string; protocol: string; addresses: string[]; startBlock: number; endBlock?: number; options?: Record<string, unknown> }[],
+  opts: { maxBlockRange?: number } = {},
+): LiqscopeConfig {
+  return configSchema.parse({
+    chains: { local: { chainId, rpc: [rpcUrl], finality: 0, maxBlockRange: opts.maxBlockRange ?? 10_000, requestsPerSecond: 1000, pollInterval: 0.2 } },
+    sources: sources.map((s) => ({ ...s, chain: 'local' })),
+  });
 }
