@@ -8,6 +8,8 @@ import * as dbCommand from './commands/db.ts';
 import * as initCommand from './commands/init.ts';
 import * as demoCommand from './commands/demo.ts';
 import * as simCommand from './commands/sim.ts';
+import * as indexCommand from './commands/index-command.ts';
+import * as redecodeCommand from './commands/redecode.ts';
 
 /** A command module: adds its subcommand(s) to the program. */
 export interface CommandModule {
@@ -22,6 +24,8 @@ const COMMANDS: CommandModule[] = [
   migrateCommand,
   sqlCommand,
   dbCommand,
+  indexCommand,
+  redecodeCommand,
 ];
 
 export function buildProgram(): Command {

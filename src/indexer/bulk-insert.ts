@@ -1,0 +1,65 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, FactTable } from '../db/schema.ts';
+import type { RawLog } from './decoder.ts';
+import type { BlockHeader } from '../sources/evm/rpc-types.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Postgres accepts at most 65,535 bind parameters per statement; stay well under it. */
+const MAX_PARAMS = 60_000;
+/** Rows per unnest() statement: parameters are one array per column, so only memory bounds this. */
+const UNNEST_ROWS = 20_000;
+
+/**
+ * Inserts raw logs with one `insert … select from unnest(arrays)` per 20,000 rows: a multi-row insert
+ * whose parameter count does not grow with the row count, and much cheaper to parse than 14 binds per
+ * row. Idempotent on (source_id, block_number, log_index).
+ */
+export async function insertRawLogs(db: Db, sourceId: string, logs: readonly RawLog[]): Promise<void> {
+  for (let i = 0; i < logs.length; i += UNNEST_ROWS) {
+    const part = logs.slice(i, i + UNNEST_ROWS);
+    const col = <T>(f: (log: RawLog) => T): T[] => part.map(f);
+    await sql`
+      insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
+                            address, topic0, topic1, topic2, topic3, data)
+      select ${sourceId}, * from unnest(
+        ${col((l) => l.chainId)}::int[], ${col((l) => l.blockNumber.toString())}::int8[], ${col((l) => l.blockHash)}::text[],
+        ${col((l) => (l.blockTime ? l.blockTime.toISOString() : null))}::timestamptz[], ${col((l) => l.txHash)}::text[],
+        ${col((l) => l.txIndex)}::int[], ${col((l) => l.logIndex)}::int[], ${col((l) => l.address)}::text[],
+        ${col((l) => l.topics[0] ?? null)}::text[], ${col((l) => l.topics[1] ?? null)}::text[],
+        ${col((l) => l.topics[2] ?? null)}::text[], ${col((l) => l.topics[3] ?? null)}::text[], ${col((l) => l.data)}::text[])
+      on conflict (source_id, block_number, log_index) do nothing`.execute(db);
+  }
+}
+
+/** Stores headers; the newest knowledge of a block number wins (a rolled-back branch was deleted first). */
+export async function upsertBlocks(db: Db, chainId: number, headers: readonly BlockHeader[]): Promise<void> {
+  for (let i = 0; i < headers.length; i += UNNEST_ROWS) {
+    const part = headers.slice(i, i + UNNEST_ROWS);
+    await sql`
+      insert into blocks (chain_id, number, hash, parent_hash, timestamp)
+      select ${chainId}::int, * from unnest(${part.map((h) => h.number.toString())}::int8[], ${part.map((h) => h.hash)}::text[],
+        ${part.map((h) => h.parentHash)}::text[], ${part.map((h) => new Date(h.timestamp * 1000).toISOString())}::timestamptz[])
+      on conflict (chain_id, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp`.execute(db);
+  }
+}
+
+/**
+ * Multi-row INSERT … ON CONFLICT DO NOTHING of decoder rows, chunked under the bind-parameter limit.
+ * The conflict target is each table's natural key, so re-writing a batch stores nothing twice.
+ */
+export async function insertRows(db: Db, table: FactTable | 'decode_errors', rows: readonly object[]): Promise<void> {
+  if (rows.length === 0) return;
+  // Columns vary by row (optional fields); use the widest row to size chunks.
+  let columns = 1;
+  for (const row of rows) columns = Math.max(columns, Object.keys(row).length);
+  const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns));
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const part = rows.slice(i, i + perChunk);
+    await (db as Kysely<Database>)
+      .insertInto(table as 'liquidations')
+      .values(part as never)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}

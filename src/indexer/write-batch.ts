@@ -1,0 +1,53 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { BlockHeader } from '../sources/evm/rpc-types.ts';
+import { insertRawLogs, insertRows, upsertBlocks } from './bulk-insert.ts';
+import { writeCursor, type LogCursor } from './cursor.ts';
+import type { DecodedRows, EvmDecoder, RawLog, SourceInfo } from './decoder.ts';
+
+/** Which table each list of DecodedRows goes to, in write order. */
+export const DECODED_TABLES = [
+  ['liquidations', 'liquidations'],
+  ['adlEvents', 'adl_events'],
+  ['oraclePrices', 'oracle_prices'],
+  ['trades', 'trades'],
+  ['venueEvents', 'venue_events'],
+  ['decodeErrors', 'decode_errors'],
+] as const satisfies readonly (readonly [keyof DecodedRows, string])[];
+
+/** Runs the decoder in `trx` and writes its rows (idempotently). Returns the number of rows written. */
+export async function decodeAndWrite(trx: Transaction<Database>, decoder: EvmDecoder, source: SourceInfo, logs: readonly RawLog[]): Promise<number> {
+  if (logs.length === 0) return 0;
+  const rows = await decoder.decode(logs, { source, trx });
+  let count = 0;
+  for (const [key, table] of DECODED_TABLES) {
+    // Rows are deleted by source_id on a reorg or redecode: make sure every row carries it.
+    const list = (rows[key] as object[]).map((row) =>
+      (row as { source_id?: unknown }).source_id == null ? { ...row, source_id: source.id } : row,
+    );
+    await insertRows(trx, table, list);
+    count += list.length;
+  }
+  return count;
+}
+
+export interface Batch {
+  logs: RawLog[];
+  headers: BlockHeader[];
+  /** The cursor after this batch: its last block and that block's hash. */
+  cursor: LogCursor;
+}
+
+/**
+ * Writes one batch in ONE transaction: raw logs, headers, decoded rows and the cursor. A crash at any
+ * point leaves either all of it or none of it; writing it twice changes nothing (natural keys).
+ */
+export async function writeBatch(db: Kysely<Database>, decoder: EvmDecoder, source: SourceInfo, batch: Batch): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await insertRawLogs(trx, source.id, batch.logs);
+    await upsertBlocks(trx, source.chainId, batch.headers);
+    const rows = await decodeAndWrite(trx, decoder, source, batch.logs);
+    await writeCursor(trx, source.id, batch.cursor);
+    return rows;
+  });
+}

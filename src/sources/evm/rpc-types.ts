@@ -1,0 +1,82 @@
+import type { Address, Hex } from 'viem';
+import type { RawLog } from '../../indexer/decoder.ts';
+import { MalformedResponseError } from './rpc-errors.ts';
+
+/** A block header as the indexer keeps it (`blocks` table). */
+export interface BlockHeader {
+  number: bigint;
+  hash: Hex;
+  parentHash: Hex;
+  timestamp: number;
+}
+
+const HEX = /^0x[0-9a-fA-F]*$/;
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function field(obj: Record<string, unknown>, key: string, re: RegExp, what: string): Hex {
+  const value = obj[key];
+  if (typeof value !== 'string' || !re.test(value)) {
+    throw new MalformedResponseError(`${what}: field ${key} is ${JSON.stringify(value)?.slice(0, 80)}`);
+  }
+  return value.toLowerCase() as Hex;
+}
+
+function quantity(obj: Record<string, unknown>, key: string, what: string): bigint {
+  const hex = field(obj, key, HEX, what);
+  if (hex.length < 3) throw new MalformedResponseError(`${what}: field ${key} is an empty quantity`);
+  return BigInt(hex);
+}
+
+/** Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). */
+export function parseRpcLog(value: unknown, chainId: number): RawLog & { removed: boolean } {
+  if (typeof value !== 'object' || value === null) throw new MalformedResponseError('eth_getLogs: a log is not an object');
+  const obj = value as Record<string, unknown>;
+  const what = 'eth_getLogs log';
+  const topics = obj.topics;
+  if (!Array.isArray(topics) || topics.length > 4 || !topics.every((t) => typeof t === 'string' && HASH.test(t))) {
+    throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
+  }
+  const ts = obj.blockTimestamp;
+  return {
+    chainId,
+    blockNumber: quantity(obj, 'blockNumber', what),
+    blockHash: field(obj, 'blockHash', HASH, what),
+    // Some nodes (anvil, reth, newer geth) include the block time in each log; we still fetch headers.
+    blockTime: typeof ts === 'string' && HEX.test(ts) && ts.length > 2 ? new Date(Number(BigInt(ts)) * 1000) : null,
+    txHash: field(obj, 'transactionHash', HASH, what),
+    txIndex: Number(quantity(obj, 'transactionIndex', what)),
+    logIndex: Number(quantity(obj, 'logIndex', what)),
+    address: field(obj, 'address', ADDRESS, what) as Address,
+    topics: (topics as string[]).map((t) => t.toLowerCase() as Hex),
+    data: field(obj, 'data', HEX, what),
+    removed: obj.removed === true,
+  };
+}
+
+export function parseLogs(value: unknown, chainId: number): RawLog[] {
+  if (!Array.isArray(value)) throw new MalformedResponseError(`eth_getLogs: result is not a list (${typeof value})`);
+  const logs: RawLog[] = [];
+  for (const entry of value) {
+    const log = parseRpcLog(entry, chainId);
+    // A log flagged removed belongs to a dropped branch; the reorg check decides what to do.
+    if (log.removed) throw new MalformedResponseError('eth_getLogs returned a removed log (reorg in progress)');
+    const { removed: _removed, ...raw } = log;
+    logs.push(raw);
+  }
+  return logs;
+}
+
+/** Validates an eth_getBlockByNumber result; null stays null (block not there, e.g. after a reorg). */
+export function parseHeader(value: unknown): BlockHeader | null {
+  if (value === null) return null;
+  if (typeof value !== 'object') throw new MalformedResponseError('eth_getBlockByNumber: result is not an object');
+  const obj = value as Record<string, unknown>;
+  const what = 'eth_getBlockByNumber';
+  return {
+    number: quantity(obj, 'number', what),
+    hash: field(obj, 'hash', HASH, what),
+    parentHash: field(obj, 'parentHash', HASH, what),
+    timestamp: Number(quantity(obj, 'timestamp', what)),
+  };
+}

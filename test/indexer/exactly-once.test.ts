@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { indexConfig } from '../../src/indexer/index-config.ts';
+import { withAnvil } from '../helpers/anvil.ts';
+import { forEachDatabase } from '../helpers/db.ts';
+import { decoders, emitPings, pingConfig, storedPings } from './support.ts';
+
+const chain = withAnvil(42161);
+
+forEachDatabase((dbName, open) => {
+  describe(`EVM indexer on ${dbName}`, () => {
+    it('stores 50,000 events over 10,000 blocks exactly once', async () => {
+      // 500 blocks of 100 logs, each followed by 19 empty blocks: 10,000 blocks in all.
+      const { emitted, firstBlock, lastBlock } = await emitPings(chain().rpcUrl, { blocksWithLogs: 500, perBlock: 100, gap: 19 });
+      expect(lastBlock - firstBlock + 1n).toBe(10_000n);
+      expect(emitted).toHaveLength(50_000);
+      const { db, close } = await open();
+      try {
+        const config = pingConfig([chain().rpcUrl], { chainId: 42161, startBlock: Number(firstBlock), maxBlockRange: 2_000 });
+        const summary = await indexConfig(db, config, { decoders });
+        expect(summary.sources[0]!.events).toBe(50_000);
+        const stored = await storedPings(db);
+        expect(stored.raw).toEqual(emitted);
+        expect(stored.decoded).toEqual(emitted);
+        const cursor = await db.selectFrom('cursors').selectAll().where('source_id', '=', 'pings').executeTakeFirstOrThrow();
+        expect(BigInt(cursor.position)).toBe(lastBlock);
+        // Every block holding a log has its header (timestamp) stored, and raw logs carry that time.
+        const missing = await db
+          .selectFrom('raw_logs')
+          .leftJoin('blocks', (j) => j.onRef('blocks.number', '=', 'raw_logs.block_number').onRef('blocks.chain_id', '=', 'raw_logs.chain_id'))
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where((eb) => eb.or([eb('blocks.hash', 'is', null), eb('raw_logs.block_time', 'is', null), eb('blocks.hash', '!=', eb.ref('raw_logs.block_hash'))]))
+          .executeTakeFirstOrThrow();
+        expect(Number(missing.n)).toBe(0);
+
+        // A second run finds nothing new and changes nothing.
+        const again = await indexConfig(db, config, { decoders });
+        expect(again.sources[0]!.events).toBe(0);
+        expect((await storedPings(db)).raw).toHaveLength(50_000);
+      } finally {
+        await close();
+      }
+    });
+  });
+});
