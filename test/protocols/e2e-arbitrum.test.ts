@@ -15,7 +15,7 @@ import { priceFeedUpdateLog } from '../../src/protocols/pyth/encode.ts';
 import { syncRegistry } from '../../src/protocols/registry.ts';
 import { withAnvil } from '../helpers/anvil.ts';
 import { forEachDatabase } from '../helpers/db.ts';
-import { localConfig } from './support.ts';
+import { localConfig, norm } from './support.ts';
 
 /** Real Arbitrum addresses (shared/formats.md): the emitter is installed at them on anvil with chain id 42161. */
 const EVENT_EMITTER: Address = '0xC8ee91A54287DB53897056e12D9819156D3822Fb';
@@ -191,9 +191,3 @@ forEachDatabase((dbName, open) => {
     });
   });
 });
-
-/** NUMERIC as read back (PGlite and pg may keep trailing zeros of the scale): canonical decimal string. */
-function norm(value: string | null): string | null {
-  if (value === null || !value.includes('.')) return value;
-  return value.replace(/0+$/, '').replace(/\.$/, '');
-}

@@ -49,3 +49,9 @@ export function localConfig(
     sources: sources.map((s) => ({ ...s, chain: 'local' })),
   });
 }
+
+/** NUMERIC as read back (Postgres keeps the scale, e.g. "3460.22000000"): the canonical decimal string. */
+export function norm(value: string | null): string | null {
+  if (value === null || !value.includes('.')) return value;
+  return value.replace(/0+$/, '').replace(/\.$/, '');
+}
