@@ -1,0 +1,219 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/sim/load-scenario.ts';
+import { runSimulation, writeSimOutput } from '../../src/sim/run-sim.ts';
+import type { GroundTruth } from '../../src/sim/ground-truth.ts';
+
+/**
+ * The shipped scenarios against the published figures they are calibrated to
+ * (shared/incidents.md) and against their own definitions, recomputed here from the outputs.
+ */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function run(name: string): { gt: GroundTruth; dir: string } {
+  const { scenario } = loadScenario(name);
+  const dir = mkdtempSync(join(tmpdir(), `liqscope-${name}-`));
+  dirs.push(dir);
+  writeSimOutput(dir, runSimulation(scenario));
+  return { gt: JSON.parse(readFileSync(join(dir, 'ground-truth.json'), 'utf8')) as GroundTruth, dir };
+}
+
+describe('oct-10-2025 (Hyperliquid figures of incidents.md, counts scaled down)', () => {
+  let gt: GroundTruth;
+  let dir: string;
+  beforeAll(() => {
+    ({ gt, dir } = run('oct-10-2025'));
+  });
+  const hl = () => ({
+    liqs: gt.liquidations.filter((l) => l.venue === 'hyperliquid'),
+    adls: gt.adlEvents.filter((a) => a.venue === 'hyperliquid'),
+  });
+
+  it('first ADL 40–90 s after the first liquidation (real: 61.7 s)', () => {
+    const { liqs, adls } = hl();
+    const gap = (Math.min(...adls.map((a) => a.timeMs)) - Math.min(...liqs.map((l) => l.timeMs))) / 1000;
+    expect(gap).toBeGreaterThanOrEqual(40);
+    expect(gap).toBeLessThanOrEqual(90);
+  });
+
+  it('1.5–2.2 liquidation fills per ADL fill (real: 63,637 / 34,983 ≈ 1.82), hundreds of each', () => {
+    const { liqs, adls } = hl();
+    expect(adls.length).toBeGreaterThan(300);
+    const ratio = liqs.length / adls.length;
+    expect(ratio).toBeGreaterThanOrEqual(1.5);
+    expect(ratio).toBeLessThanOrEqual(2.2);
+  });
+
+  it('a window of about 12 minutes from the first liquidation to the last fill (10–14 min)', () => {
+    const { liqs, adls } = hl();
+    const times = [...liqs, ...adls].map((x) => x.timeMs);
+    const minutes = (Math.max(...times) - Math.min(...times)) / 60_000;
+    expect(minutes).toBeGreaterThanOrEqual(10);
+    expect(minutes).toBeLessThanOrEqual(14);
+  });
+
+  it('same-millisecond batches of liquidations and ADL fills, each ADL fill paired with a liquidation', () => {
+    const { liqs, adls } = hl();
+    const liqsAt = new Map<number, number>();
+    for (const l of liqs) liqsAt.set(l.timeMs, (liqsAt.get(l.timeMs) ?? 0) + 1);
+    const shared = new Set(adls.map((a) => a.timeMs).filter((t) => liqsAt.has(t)));
+    expect(shared.size).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...[...shared].map((t) => liqsAt.get(t)!))).toBeGreaterThanOrEqual(100);
+    const byId = new Map(liqs.map((l) => [l.id, l]));
+    for (const a of adls) {
+      const l = byId.get(a.liquidationId!)!;
+      expect(l.timeMs).toBe(a.timeMs);
+      expect(l.market).toBe(a.market);
+      expect(l.side).not.toBe(a.side);
+      expect(l.account).toBe(a.liquidatedAccount);
+    }
+  });
+
+  it('many markets: ADL on at least 8 tickers', () => {
+    expect(new Set(hl().adls.map((a) => a.market)).size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('cascade parents are earlier liquidations of the same cascade; roots have no parent', () => {
+    const byId = new Map(gt.liquidations.map((l) => [l.id, l]));
+    const endogenous = gt.liquidations.filter((l) => l.parentId);
+    expect(endogenous.length).toBeGreaterThan(50);
+    for (const l of endogenous) {
+      const parent = byId.get(l.parentId!)!;
+      expect(parent.timeMs).toBeLessThan(l.timeMs);
+      expect(parent.cascadeId).toBe(l.cascadeId);
+      expect(l.exogenous).toBe(false);
+    }
+    for (const c of gt.cascades) expect(byId.get(c.id)!.parentId).toBeNull();
+    expect(gt.cascades.some((c) => c.size >= 10 && c.venues.length >= 2)).toBe(true);
+  });
+
+  it('Hyperliquid node fills: one JSON line per block, [user, fill] pairs, liquidations before ADL', () => {
+    const root = join(dir, 'hyperliquid/node_fills_by_block/hourly/20251010');
+    const lines = readdirSync(root)
+      .sort((a, b) => Number(a) - Number(b))
+      .flatMap((f) => readFileSync(join(root, f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l));
+    let liqFills = 0;
+    let adlFills = 0;
+    let lastBlock = 0;
+    for (const block of lines) {
+      expect(Object.keys(block).sort()).toEqual(['block_number', 'block_time', 'events', 'local_time']);
+      expect(block.block_number).toBeGreaterThan(lastBlock);
+      lastBlock = block.block_number;
+      let seenAdl = false;
+      for (const [user, fill] of block.events) {
+        expect(typeof user).toBe('string');
+        expect(typeof fill.px).toBe('string');
+        expect(typeof fill.sz).toBe('string');
+        expect(Number(fill.sz)).toBeGreaterThanOrEqual(0);
+        if (fill.dir === 'Auto-Deleveraging') {
+          seenAdl = true;
+          adlFills += 1;
+          expect(fill.liquidation.method).toBe('backstop');
+          expect(fill.liquidation.liquidatedUser).not.toBe(user);
+        } else {
+          expect(seenAdl).toBe(false);
+          expect(fill.dir).toMatch(/^Liquidated (Cross|Isolated) (Long|Short)$/);
+          expect(fill.liquidation.liquidatedUser).toBe(user);
+          liqFills += 1;
+        }
+      }
+    }
+    expect(liqFills).toBe(hl().liqs.length);
+    expect(adlFills).toBe(hl().adls.length);
+  });
+
+  it('dYdX pages: at most 100 fills, newest first, fill types as the indexer names them', () => {
+    const index = JSON.parse(readFileSync(join(dir, 'dydx/index.json'), 'utf8'));
+    const types = new Map<string, number>();
+    for (const a of index.addresses) {
+      let lastHeight = Number.POSITIVE_INFINITY;
+      for (let p = 1; p <= a.pages; p++) {
+        const { fills } = JSON.parse(readFileSync(join(dir, `dydx/v4/fills/${a.address}/0/page-${p}.json`), 'utf8'));
+        expect(fills.length).toBeLessThanOrEqual(100);
+        for (const f of fills) {
+          expect(Number(f.createdAtHeight)).toBeLessThanOrEqual(lastHeight);
+          lastHeight = Number(f.createdAtHeight);
+          types.set(f.type, (types.get(f.type) ?? 0) + 1);
+        }
+      }
+    }
+    const dydxLiqs = gt.liquidations.filter((l) => l.venue === 'dydx');
+    const deleveraged = dydxLiqs.filter((l) => l.adlId).length;
+    expect(deleveraged).toBeGreaterThan(0);
+    expect(types.get('DELEVERAGED')).toBe(deleveraged);
+    expect(types.get('OFFSETTING')).toBe(deleveraged);
+    expect(types.get('LIQUIDATED')).toBe(dydxLiqs.length - deleveraged);
+    expect(types.get('LIQUIDATION')).toBe(dydxLiqs.length - deleveraged);
+  });
+});
+
+describe('oracle-depeg', () => {
+  let gt: GroundTruth;
+  beforeAll(() => {
+    ({ gt } = run('oracle-depeg'));
+  });
+
+  it("one venue's ETH oracle falls 30–40 % for about 40 minutes while the reference moves < 0.3 %", () => {
+    const updates = gt.oracleUpdates.filter((u) => u.venue === 'gmx' && u.market === 'ETH');
+    const first = Number(updates[0]!.price);
+    const low = Math.min(...updates.map((u) => Number(u.price)));
+    expect(1 - low / first).toBeGreaterThanOrEqual(0.3);
+    expect(1 - low / first).toBeLessThanOrEqual(0.4);
+    const deep = updates.filter((u) => Number(u.price) < 0.8 * first).map((u) => u.timeMs);
+    const minutes = (Math.max(...deep) - Math.min(...deep)) / 60_000;
+    expect(minutes).toBeGreaterThanOrEqual(35);
+    expect(minutes).toBeLessThanOrEqual(45);
+    const ref = gt.series.filter((p) => p.market === 'ETH').map((p) => Number(p.reference));
+    for (const r of ref) expect(Math.abs(r / ref[0]! - 1)).toBeLessThan(0.003);
+  });
+
+  it('its liquidations are oracle errors: solvent at the reference price, recomputed here', () => {
+    const liqs = gt.liquidations.filter((l) => l.venue === 'gmx' && l.market === 'ETH');
+    expect(liqs.length).toBeGreaterThan(10);
+    const positions = new Map(gt.positions.map((p) => [p.id, p]));
+    const m = 0.01; // the scenario's GMX maintenance rate
+    for (const l of liqs) {
+      const p = positions.get(l.positionId)!;
+      const ref = Number(l.referencePrice);
+      const size = Number(l.size);
+      const equityAtRef = Number(l.collateralUsd) + (l.side === 'long' ? 1 : -1) * size * (ref - Number(p.entryPrice));
+      const solventAtRef = equityAtRef > m * size * ref;
+      expect(solventAtRef).toBe(true);
+      expect(l.oracleError).toBe(true);
+    }
+    expect(gt.oracleErrors.length).toBe(liqs.length);
+  });
+});
+
+describe('stale-oracle and black-thursday', () => {
+  it('stale-oracle: GMX publishes nothing for 4 minutes, then liquidates past bankruptcy', () => {
+    const { gt } = run('stale-oracle');
+    const times = gt.oracleUpdates.filter((u) => u.venue === 'gmx' && u.market === 'ETH').map((u) => u.timeMs);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(240_000);
+    expect(gt.liquidations.some((l) => l.venue === 'gmx' && Number(l.badDebtUsd) > 0)).toBe(true);
+  });
+
+  it('black-thursday: congestion makes GMX oracle updates land 2 minutes after they were observed', () => {
+    const { gt } = run('black-thursday');
+    const delayed = gt.oracleUpdates.filter((u) => u.venue === 'gmx' && Date.parse(u.time) - Date.parse(u.observedAt) >= 120_000);
+    expect(delayed.length).toBeGreaterThan(100);
+    expect(gt.liquidations.length).toBeGreaterThan(50);
+  });
+});
+
+describe('quiet-day (negative control)', () => {
+  it('has no liquidation, no ADL and no cascade', () => {
+    const { gt } = run('quiet-day');
+    expect(gt.liquidations).toEqual([]);
+    expect(gt.adlEvents).toEqual([]);
+    expect(gt.cascades).toEqual([]);
+    expect(gt.oracleUpdates.length).toBeGreaterThan(1000);
+  });
+});
