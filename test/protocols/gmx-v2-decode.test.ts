@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiqscopeDb } from '../../src/db/connect.ts';
 import type { Address, Hex } from 'viem';
 import {
   adlStateUpdatedLog,
@@ -65,8 +66,17 @@ function decrease(orderKey: Hex, orderType = 4n) {
 
 forEachDatabase((dbName, open) => {
   describe(`GMX v2 golden decode on ${dbName}`, () => {
+    // One database for the file: decodeWith rolls every decode back, so tests stay independent.
+    let handle: LiqscopeDb;
+    beforeAll(async () => {
+      handle = await open();
+    });
+    afterAll(async () => {
+      await handle.close();
+    });
+    const shared = async () => ({ db: handle.db, close: async () => {} });
     it('decodes a liquidation joined with its liquidation fee and insolvent close, keeping extra keys', async () => {
-      const { db, close } = await open();
+      const { db, close } = await shared();
       try {
         const k = key(7001);
         const logs = rawLogs(
@@ -130,7 +140,7 @@ forEachDatabase((dbName, open) => {
     });
 
     it('normalizes oracle prices by the token decimals and keeps unknown markets with raw values, flagged', async () => {
-      const { db, close } = await open();
+      const { db, close } = await shared();
       try {
         const unknownMarket: Address = '0x000000000000000000000000000000000000dEaD';
         const logs = rawLogs(
@@ -171,7 +181,7 @@ forEachDatabase((dbName, open) => {
     });
 
     it('accepts both historical key spellings', async () => {
-      const { db, close } = await open();
+      const { db, close } = await shared();
       try {
         // v2.1-era PositionDecrease: 3 int keys, no totalImpactUsd / proportional*; PositionIncrease with priceImpactUsd/priceImpactAmount.
         const oldDecrease = encodeGmxEventLog({
@@ -231,7 +241,7 @@ forEachDatabase((dbName, open) => {
     });
 
     it('records an ADL (OrderExecuted secondaryOrderType 1) as ADL only, a plain market decrease as a trade', async () => {
-      const { db, close } = await open();
+      const { db, close } = await shared();
       try {
         const logs = rawLogs(
           [
@@ -247,15 +257,14 @@ forEachDatabase((dbName, open) => {
         expect(rows.adlEvents).toHaveLength(1);
         expect(rows.adlEvents[0]).toMatchObject({ uid: `0x${'a'.repeat(64)}:0`, side: 'short', size: '2', size_usd: '7000', price: '3500', pnl_usd: '250' });
         expect(rows.trades.map((t) => t.uid)).toEqual([`0x${'a'.repeat(64)}:3`]);
-        const pending = await db.selectFrom('pending_joins').selectAll().execute();
-        expect(pending).toEqual([]);
+        expect(rows.pendingJoins).toEqual([]);
       } finally {
         await close();
       }
     });
 
     it('sends malformed logs to decode errors with a reason and decodes the rest', async () => {
-      const { db, close } = await open();
+      const { db, close } = await shared();
       try {
         const good = at(decrease(key(300), 5n));
         const truncated = { ...good, data: good.data.slice(0, 600) as Hex };

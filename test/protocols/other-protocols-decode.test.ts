@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiqscopeDb } from '../../src/db/connect.ts';
 import type { Address, Hex } from 'viem';
 import { gmxV1Decoder } from '../../src/protocols/gmx-v1/decoder.ts';
 import { fastPriceUpdateLog, increaseOrDecreasePositionLog, liquidatePositionLog, updatePositionLog } from '../../src/protocols/gmx-v1/encode.ts';
@@ -21,8 +22,16 @@ const k = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 
 // Pure decoding (no joins): one in-memory database for the whole file keeps it fast.
 describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
+  let handle: LiqscopeDb;
+  beforeAll(async () => {
+    handle = await openPgliteTestDb();
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+  const open = async () => ({ db: handle.db, close: async () => {} });
   it('GMX v1: liquidation, both UpdatePosition variants, trades and fast prices (×10^30 USD)', async () => {
-    const { db, close } = await openPgliteTestDb();
+    const { db, close } = await open();
     try {
       const vault: Address = '0x489ee077994B6658eAfA855C308275EAd8097C4A';
       const fastPrice: Address = '0x4530b7DE1958270A2376be192a24175D795e1b07';
@@ -55,7 +64,7 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
   });
 
   it('Synthetix PerpsV2 (both PositionLiquidated versions) and v3 (liquidation, attempt, legacy name)', async () => {
-    const { db, close } = await openPgliteTestDb();
+    const { db, close } = await open();
     try {
       const ethProxy: Address = '0x2B3bb4c683BFc5239B029131EEf3B1d214478d93';
       const v2 = rawLogs(
@@ -99,7 +108,7 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
   });
 
   it('Chainlink: AnswerUpdated and NewTransmission normalized by feed decimals; zero answers rejected', async () => {
-    const { db, close } = await openPgliteTestDb();
+    const { db, close } = await open();
     try {
       const aggregator: Address = '0xE62B71cf983019BFf55bC83B48601ce8419650CC'; // ETH/USD, 8 decimals (registry)
       const other: Address = '0x00000000000000000000000000000000000f33d0';
@@ -133,7 +142,7 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
   });
 
   it('Pyth: price × 10^expo from the configured exponent, conf kept; bad prices rejected', async () => {
-    const { db, close } = await openPgliteTestDb();
+    const { db, close } = await open();
     try {
       const pyth: Address = '0xff1a0f4744e8582DF1aE09D5611b887B6a12925C';
       const ethId: Hex = '0xff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace';

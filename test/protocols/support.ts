@@ -27,9 +27,33 @@ export function sourceInfo(protocol: string, chainId: number, options: Record<st
   return { id: `test-${protocol}`, protocol, venue: protocol, chainId, addresses: [], options };
 }
 
-/** Runs a decoder in a transaction of `db` (joins use it), the way the indexer does. */
-export async function decodeWith(db: Kysely<Database>, decoder: EvmDecoder, logs: RawLog[], source: SourceInfo): Promise<DecodedRows> {
-  return db.transaction().execute((trx) => decoder.decode(logs, { source, trx }));
+class Rollback extends Error {
+  constructor(readonly rows: DecodedRows, readonly pending: unknown[]) {
+    super('rollback');
+  }
+}
+
+/**
+ * Runs a decoder in a transaction of `db` (joins use it), the way the indexer does, and rolls the
+ * transaction back so tests sharing a database never see each other's pending joins. Returns the rows
+ * and what `pending_joins` held at the end of the transaction.
+ */
+export async function decodeWith(
+  db: Kysely<Database>,
+  decoder: EvmDecoder,
+  logs: RawLog[],
+  source: SourceInfo,
+): Promise<DecodedRows & { pendingJoins: unknown[] }> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      const rows = await decoder.decode(logs, { source, trx });
+      throw new Rollback(rows, await trx.selectFrom('pending_joins').selectAll().execute());
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return { ...error.rows, pendingJoins: error.pending };
+    throw error;
+  }
+  throw new Error('unreachable');
 }
 
 export function parseExtra(extra: unknown): Record<string, unknown> {
