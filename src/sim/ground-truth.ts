@@ -128,6 +128,8 @@ export interface GroundTruth {
   oracleErrors: string[];
   series: { time: string; market: string; reference: string; exogenous: string; depthFactor: string; depth1PctUsd: string; depth2PctUsd: string; realizedVolPct: string; venuePrices: Record<string, string> }[];
   balances: { venue: string; insuranceStart: string; insuranceEnd: string; feesCollected: string; insurancePaid: string; badDebt: string; pools?: Record<string, string> }[];
+  /** What is (or would be) emitted on the local Arbitrum; filled in by run-sim once the chain plan exists. */
+  chain?: { chainId: number; eventEmitter: string; aggregators: string[]; blocks: number; firstBlockTimestamp: number | null; lastBlockTimestamp: number | null; counts: Record<string, number> };
   summary: Record<
     string,
     {

@@ -7,6 +7,7 @@ import type { Scenario } from './scenario-schema.ts';
 import { planChain } from './writers/chain.ts';
 import type { ChainPlan } from './writers/chain.ts';
 import { dydxFiles } from './writers/dydx-pages.ts';
+import { ARBITRUM_CHAIN_ID, GMX_EVENT_EMITTER } from './writers/gmx-values.ts';
 import { hyperliquidNodeFiles } from './writers/hyperliquid-node-fills.ts';
 
 export interface SimOutput {
@@ -24,6 +25,15 @@ export function runSimulation(scenario: Scenario): SimOutput {
   const result = simulate(scenario);
   const groundTruth = buildGroundTruth(scenario, result);
   const chainPlan = planChain(groundTruth);
+  groundTruth.chain = {
+    chainId: ARBITRUM_CHAIN_ID,
+    eventEmitter: GMX_EVENT_EMITTER.toLowerCase(),
+    aggregators: chainPlan.addresses.map((a) => a.toLowerCase()).filter((a) => a !== GMX_EVENT_EMITTER.toLowerCase()),
+    blocks: chainPlan.blocks.length,
+    firstBlockTimestamp: chainPlan.blocks[0]?.timestamp ?? null,
+    lastBlockTimestamp: chainPlan.blocks[chainPlan.blocks.length - 1]?.timestamp ?? null,
+    counts: { ...chainPlan.counts },
+  };
   const files = new Map<string, string>();
   files.set('ground-truth.json', `${JSON.stringify(groundTruth)}\n`);
   // the chain logs exactly as they are (or would be) emitted, one block per line

@@ -92,6 +92,35 @@ describe('oct-10-2025 (Hyperliquid figures of incidents.md, counts scaled down)'
     expect(gt.cascades.some((c) => c.size >= 10 && c.venues.length >= 2)).toBe(true);
   });
 
+  it('GMX accounting balances: each pool ends at start − trader gross pnl − bad debt − ADL pnl', () => {
+    const gmx = gt.balances.find((b) => b.venue === 'gmx')!;
+    const start = 2_500_000; // the scenario's poolValueUsd
+    for (const [market, end] of Object.entries(gmx.pools!)) {
+      const liqs = gt.liquidations.filter((l) => l.venue === 'gmx' && l.market === market);
+      const adls = gt.adlEvents.filter((a) => a.venue === 'gmx' && a.market === market);
+      const expected =
+        start - liqs.reduce((x, l) => x + Number(l.pnlUsd) + Number(l.badDebtUsd), 0) - adls.reduce((x, a) => x + Number(a.pnlUsd), 0);
+      expect(Number(end)).toBeCloseTo(expected, 2);
+    }
+  });
+
+  it('GMX liquidations: bad debt is exactly what the collateral could not cover, and fees never exceed what is left', () => {
+    const liqs = gt.liquidations.filter((l) => l.venue === 'gmx');
+    expect(liqs.some((l) => Number(l.badDebtUsd) > 0)).toBe(true);
+    for (const l of liqs) {
+      const equityAfter = Number(l.collateralUsd) + Number(l.pnlUsd);
+      expect(Number(l.badDebtUsd)).toBeCloseTo(Math.max(0, -equityAfter), 4);
+      expect(Number(l.feeUsd)).toBeLessThanOrEqual(Math.max(0, equityAfter) + 1e-6);
+    }
+  });
+
+  it('dYdX: the insurance fund ends at start + fees − what it paid', () => {
+    const b = gt.balances.find((x) => x.venue === 'dydx')!;
+    const fees = gt.liquidations.filter((l) => l.venue === 'dydx').reduce((x, l) => x + Number(l.feeUsd), 0);
+    expect(Number(b.feesCollected)).toBeCloseTo(fees, 3);
+    expect(Number(b.insuranceEnd)).toBeCloseTo(Number(b.insuranceStart) + fees - Number(b.insurancePaid), 3);
+  });
+
   it('Hyperliquid node fills: one JSON line per block, [user, fill] pairs, liquidations before ADL', () => {
     const root = join(dir, 'hyperliquid/node_fills_by_block/hourly/20251010');
     const lines = readdirSync(root)
@@ -209,11 +238,35 @@ describe('stale-oracle and black-thursday', () => {
 });
 
 describe('quiet-day (negative control)', () => {
+  let gt: GroundTruth;
+  beforeAll(() => {
+    ({ gt } = run('quiet-day'));
+  });
+
   it('has no liquidation, no ADL and no cascade', () => {
-    const { gt } = run('quiet-day');
     expect(gt.liquidations).toEqual([]);
     expect(gt.adlEvents).toEqual([]);
     expect(gt.cascades).toEqual([]);
     expect(gt.oracleUpdates.length).toBeGreaterThan(1000);
+  });
+
+  it('follows the real Chainlink ETH/USD rounds of the CSV, read here', () => {
+    const lines = readFileSync(join(import.meta.dirname, '../../../shared/data/chainlink/eth-usd.csv'), 'utf8').trim().split('\n').slice(1);
+    const rounds = lines
+      .map((l) => l.split(','))
+      .map((c) => ({ answer: Number(c[2]) / 1e8, update: Number(c[4]) }))
+      .filter((r) => r.answer > 0)
+      .sort((a, b) => a.update - b.update);
+    const from = 1694926523;
+    const at = (unix: number) => rounds.filter((r) => r.update <= unix).at(-1)!.answer;
+    const eth = gt.series.filter((p) => p.market === 'ETH');
+    expect(eth.length).toBe(721);
+    for (const p of eth) {
+      const unix = from + (Date.parse(p.time) - Date.parse(gt.scenario.start)) / 1000;
+      // startPrice 1630.53 is the round in force at `from`; the path is the ratio of later rounds to it
+      expect(Number(p.exogenous)).toBeCloseTo((1630.53 * at(unix)) / at(from), 4);
+    }
+    // two real rounds (heartbeats at +1 h and +2 h) moved the price
+    expect(new Set(eth.map((p) => p.exogenous)).size).toBeGreaterThanOrEqual(2);
   });
 });
