@@ -4,6 +4,7 @@ import { indexConfig } from '../../src/indexer/index-config.ts';
 import { emitBlock, installLogEmitter, rpc } from '../../src/sim/log-emitter.ts';
 import {
   encodeGmxEventLog,
+  insolventCloseLog,
   oraclePriceUpdateLog,
   orderExecutedLog,
   positionDecreaseLog,
@@ -146,6 +147,42 @@ forEachDatabase((dbName, open) => {
         expect(trades.map((t) => [t.uid, t.action])).toEqual([[`${tx(b1, 2)}:5`, 'decrease']]);
         expect(await db.selectFrom('pending_joins').selectAll().execute()).toEqual([]);
         void b2;
+      } finally {
+        await close();
+      }
+    });
+
+    it('GMX v2: a liquidation fee and an insolvent close are joined to their liquidation across batches', async () => {
+      const { db, close } = await open();
+      try {
+        await installLogEmitter(chain().rpcUrl, EVENT_EMITTER);
+        const start = (await head()) + 1;
+        const [feeLater, insolventFirst] = [21, 22].map(orderKey) as [Hex, Hex];
+        const liq = (key: Hex) =>
+          positionDecreaseLog({
+            account: TRADER, market: ETH_MARKET, collateralToken: USDC, isLong: true, executionPrice: 3_000n * 10n ** 12n,
+            indexTokenPrice: { min: 3_000n * 10n ** 12n, max: 3_000n * 10n ** 12n }, collateralTokenPrice: { min: 10n ** 24n, max: 10n ** 24n },
+            sizeDeltaUsd: 1_000n * USD, sizeDeltaInTokens: 10n ** 18n / 3n, orderType: 7n, basePnlUsd: -100n * USD, orderKey: key,
+          });
+        const fees = (key: Hex, liquidationFeeAmount: bigint) =>
+          positionFeesLog({
+            orderKey: key, positionKey: positionKey(TRADER, ETH_MARKET, USDC, true), market: ETH_MARKET, collateralToken: USDC, trader: TRADER,
+            collateralTokenPrice: { min: 10n ** 24n, max: 10n ** 24n }, tradeSizeUsd: 1_000n * USD, liquidationFeeAmount, isIncrease: false,
+          });
+        const insolvent = insolventCloseLog({ orderKey: insolventFirst, positionCollateralAmount: 0n, basePnlUsd: -100n * USD, remainingCostUsd: 125n * 10n ** 29n });
+        const b1 = await emitBlock(chain().rpcUrl, [gmx([liq(feeLater), insolvent])], { timestamp: T0 });
+        const b2 = await emitBlock(chain().rpcUrl, [gmx([fees(feeLater, 7_500_000n), fees(insolventFirst, 1_000_000n), liq(insolventFirst)])], { timestamp: T0 + 1 });
+        await indexConfig(
+          db,
+          localConfig(chain().rpcUrl, 42161, [{ name: 'gmx', protocol: 'gmx-v2', addresses: [EVENT_EMITTER], startBlock: start, endBlock: Number(b2.blockNumber) }], { maxBlockRange: 1 }),
+          { batchLogs: 1 },
+        );
+        const liqs = await db.selectFrom('liquidations').select(['uid', 'fee_usd', 'bad_debt_usd']).orderBy('block_number').execute();
+        expect(liqs.map((l) => [l.uid, norm(l.fee_usd), norm(l.bad_debt_usd)])).toEqual([
+          [`${b1.txHashes[0]!.toLowerCase()}:0`, '7.5', null], // fee arrived one batch later
+          [`${b2.txHashes[0]!.toLowerCase()}:2`, '1', '12.5'], // insolvent close arrived one batch earlier
+        ]);
+        expect(await db.selectFrom('pending_joins').selectAll().execute()).toEqual([]);
       } finally {
         await close();
       }

@@ -14,6 +14,7 @@ import {
 } from '../../src/protocols/gmx-v2/encode.ts';
 import { gmxV2Decoder } from '../../src/protocols/gmx-v2/decoder.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import { syncRegistry } from '../../src/protocols/registry.ts';
 import { decodeWith, parseExtra, rawLogs, sourceInfo } from './support.ts';
 
 const EMITTER: Address = '0xC8ee91A54287DB53897056e12D9819156D3822Fb';
@@ -261,6 +262,31 @@ forEachDatabase((dbName, open) => {
       } finally {
         await close();
       }
+    });
+
+    it('normalizes a market added from the configuration (syncRegistry) instead of flagging it', async () => {
+      const { db } = await shared();
+      const market: Address = '0x00000000000000000000000000000000000c0de1';
+      const liq = positionDecreaseLog({
+        account: TRADER, market, collateralToken: USDC, isLong: true, executionPrice: 25n * 10n ** 20n, // 2.5 USD for a 9-decimal token: 2.5 × 10^(30−9)
+        indexTokenPrice: { min: 1n, max: 1n }, collateralTokenPrice: { min: 10n ** 24n, max: 10n ** 24n },
+        sizeDeltaUsd: 100n * USD, sizeDeltaInTokens: 40n * 10n ** 9n, orderType: 7n, basePnlUsd: 0n, orderKey: key(4242),
+      });
+      const before = await decodeWith(db, gmxV2Decoder, rawLogs([at(liq)], { chainId: 42161 }), source);
+      expect(before.liquidations[0]).toMatchObject({ symbol: null, size: null, price: null, flags: ['unknown_market'] });
+      await syncRegistry(db, {
+        markets: [{ venue: 'gmx-v2', chainId: 42161, market, symbol: 'NEW/USD', indexToken: '0x00000000000000000000000000000000000c0de2', indexDecimals: 9 }],
+      });
+      const after = await decodeWith(db, gmxV2Decoder, rawLogs([at(liq)], { chainId: 42161 }), source);
+      expect(after.liquidations[0]).toMatchObject({ symbol: 'NEW/USD', size: '40', price: '2.5', flags: [] });
+      const stored = await db.selectFrom('markets').selectAll().where('market', '=', market.toLowerCase()).execute();
+      expect(stored.map((m) => [m.venue, m.chain_id, m.symbol, m.index_decimals, m.origin])).toEqual([['gmx-v2', 42161, 'NEW/USD', 9, 'config']]);
+      // Built-in markets and tokens are in the tables too, once however often it runs.
+      await syncRegistry(db, {});
+      const eth = await db.selectFrom('markets').selectAll().where('market', '=', ETH_MARKET.toLowerCase()).execute();
+      expect(eth.map((m) => [m.symbol, m.index_decimals, m.origin])).toEqual([['ETH/USD', 18, 'registry']]);
+      const weth = await db.selectFrom('tokens').selectAll().where('chain_id', '=', 42161).where('address', '=', WETH.toLowerCase()).execute();
+      expect(weth.map((t) => [t.symbol, t.decimals])).toEqual([['WETH', 18]]);
     });
 
     it('sends malformed logs to decode errors with a reason and decodes the rest', async () => {
