@@ -1,16 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { indexConfig } from '../../src/indexer/index-config.ts';
 import { withAnvil } from '../helpers/anvil.ts';
 import { forEachDatabase } from '../helpers/db.ts';
-import { decoders, emitPings, pingConfig, storedPings } from './support.ts';
+import { decoders, emitPings, pingConfig, storedPings, type Emitted } from './support.ts';
 
 const chain = withAnvil(42161);
+let emitted: Emitted[] = [];
+let firstBlock = 0n;
+let lastBlock = 0n;
+
+beforeAll(async () => {
+  // 2,000 blocks of 25 logs, each followed by 4 empty blocks: 50,000 events over 10,000 blocks.
+  ({ emitted, firstBlock, lastBlock } = await emitPings(chain().rpcUrl, { blocksWithLogs: 2_000, perBlock: 25, gap: 4 }));
+}, 300_000);
 
 forEachDatabase((dbName, open) => {
   describe(`EVM indexer on ${dbName}`, () => {
     it('stores 50,000 events over 10,000 blocks exactly once', async () => {
-      // 500 blocks of 100 logs, each followed by 19 empty blocks: 10,000 blocks in all.
-      const { emitted, firstBlock, lastBlock } = await emitPings(chain().rpcUrl, { blocksWithLogs: 500, perBlock: 100, gap: 19 });
       expect(lastBlock - firstBlock + 1n).toBe(10_000n);
       expect(emitted).toHaveLength(50_000);
       const { db, close } = await open();

@@ -10,6 +10,7 @@ import { installLogEmitter, rpc } from '../../src/sim/log-emitter.ts';
 export const PING_TOPIC0 = keccak256(toHex('Ping(uint256,uint256)'));
 export const EMITTER: Address = '0x00000000000000000000000000000000000c0ffe';
 const SENDER: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+const FILLER: Address = '0x000000000000000000000000000000000000dEaD';
 
 export function pingLog(seq: number, value = BigInt(seq) * 7n): { topics: Hex[]; data: Hex } {
   return { topics: [PING_TOPIC0, pad(toHex(seq))], data: encodeAbiParameters([{ type: 'uint256' }], [value]) };
@@ -68,24 +69,41 @@ export async function emitPings(
   const address = opts.address ?? EMITTER;
   await installLogEmitter(rpcUrl, address);
   const start = BigInt(await rpc<Hex>(rpcUrl, 'eth_blockNumber'));
-  let block = start;
+  const total = BigInt(opts.blocksWithLogs * (1 + opts.gap));
   let seq = opts.firstSeq ?? 1;
   const emitted: Emitted[] = [];
+  const send = (tx: Record<string, Hex>) => rpc<Hex>(rpcUrl, 'eth_sendTransaction', [{ from: SENDER, ...tx }]);
   for (let i = 0; i < opts.blocksWithLogs; i++) {
     const logs = [];
     for (let j = 0; j < opts.perBlock; j++) logs.push(pingLog(seq + j));
-    await rpc(rpcUrl, 'eth_sendTransaction', [{ from: SENDER, to: address, data: encodeEmitterCalldata(logs), gas: toHex(25_000_000) }]);
-    block += 1n;
-    for (let j = 0; j < opts.perBlock; j++) emitted.push({ seq: seq + j, block });
+    const hash = await send({ to: address, data: encodeEmitterCalldata(logs), gas: toHex(25_000_000) });
+    // The block comes from the receipt: automine may put a queued filler in the same block.
+    const receipt = await waitReceipt(rpcUrl, hash);
+    if (receipt.status !== '0x1') throw new Error(`emitPings: tx ${hash} reverted`);
+    for (let j = 0; j < opts.perBlock; j++) emitted.push({ seq: seq + j, block: BigInt(receipt.blockNumber) });
     seq += opts.perBlock;
-    if (opts.gap > 0) {
-      await rpc(rpcUrl, 'anvil_mine', [toHex(opts.gap)]);
-      block += BigInt(opts.gap);
-    }
+    // Empty blocks via plain transfers: anvil_mine/evm_mine slow down quadratically with chain length
+    // (anvil 1.7), while a transaction mined by automine stays cheap.
+    for (let k = 0; k < opts.gap; k++) await waitReceipt(rpcUrl, await send({ to: FILLER, value: '0x1', gas: toHex(21_000) }));
   }
-  const head = BigInt(await rpc<Hex>(rpcUrl, 'eth_blockNumber'));
-  if (head !== block) throw new Error(`emitPings: expected head ${block}, chain is at ${head} (automine off?)`);
-  return { emitted, firstBlock: start + 1n, lastBlock: block };
+  // Top up to exactly `total` blocks after start.
+  for (;;) {
+    const head = BigInt(await rpc<Hex>(rpcUrl, 'eth_blockNumber'));
+    if (head > start + total) throw new Error(`emitPings: chain went past ${start + total} (at ${head})`);
+    if (head === start + total) break;
+    await waitReceipt(rpcUrl, await send({ to: FILLER, value: '0x1', gas: toHex(21_000) }));
+  }
+  return { emitted, firstBlock: start + 1n, lastBlock: start + total };
+}
+
+/** anvil answers eth_sendTransaction before automine has sealed the block: wait for the receipt. */
+async function waitReceipt(rpcUrl: string, hash: Hex): Promise<{ blockNumber: Hex; status: Hex }> {
+  for (let i = 0; i < 5000; i++) {
+    const receipt = await rpc<{ blockNumber: Hex; status: Hex } | null>(rpcUrl, 'eth_getTransactionReceipt', [hash]);
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`emitPings: transaction ${hash} was never mined`);
 }
 
 export function pingConfig(rpcUrls: string[], opts: { chainId: number; startBlock: number; endBlock?: number; maxBlockRange?: number; concurrency?: number; rps?: number; name?: string; database?: { url?: string; path?: string } }): LiqscopeConfig {
