@@ -290,7 +290,8 @@ function liquidationRow(d: DecreaseRows, registry: Registry, fees: Fees | undefi
     mark_price: null,
     oracle_price: decimals === undefined ? null : scaleDown(oracleRaw, USD_DECIMALS - decimals),
     collateral_token: d.collateralToken,
-    // UNVERIFIED semantics: the collateral removed by the liquidating decrease (collateralDeltaAmount).
+    // collateralDeltaAmount = collateral before − after the decrease (DecreasePositionUtils.decreasePosition):
+    // for a full liquidation, the position's whole collateral at liquidation.
     collateral_amount: collateral ? scaleDown(d.collateralDeltaAmount, collateral.decimals) : null,
     collateral_usd: mulScaled(d.collateralDeltaAmount, d.collateralMin, USD_DECIMALS),
     pnl_usd: usd(d.basePnlUsd),
