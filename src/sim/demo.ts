@@ -32,6 +32,11 @@ export interface DemoResult {
   seconds: number;
 }
 
+/** A directory the demo will not touch because it did not create it. */
+export class DemoRefusal extends Error {
+  override name = 'DemoRefusal';
+}
+
 /** A file beside the demo database that marks it as the demo's own, so a rerun may replace it. */
 const markerOf = (dbPath: string) => `${dbPath}.liqscope-demo`;
 
@@ -46,9 +51,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const say = options.progress ?? (() => {});
   const outDir = resolve(options.outDir);
   const dbPath = resolve(options.dbPath);
+  // the output directory is replaced too, so it must be empty or a previous demo's output
+  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !existsSync(join(outDir, 'ground-truth.json'))) {
+    throw new DemoRefusal(`${outDir} is not empty and is not a previous demo's output; choose another --out directory`);
+  }
   if (existsSync(dbPath) && readdirSync(dbPath).length > 0) {
     if (!existsSync(markerOf(dbPath))) {
-      throw new Error(`${dbPath} holds data the demo did not create; choose another --database directory (the demo rebuilds its own)`);
+      throw new DemoRefusal(`${dbPath} holds data the demo did not create; choose another --database directory (the demo rebuilds its own)`);
     }
     rmSync(dbPath, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, type CliContext } from '../context.ts';
-import { DEMO_QUERIES, runDemo } from '../../sim/demo.ts';
+import { DEMO_QUERIES, DemoRefusal, runDemo } from '../../sim/demo.ts';
 import { ScenarioError } from '../../sim/scenario-schema.ts';
 
 /** `liqscope demo [--scenario oct-10-2025] [--out DIR] [--database DIR]`: see src/sim/demo.ts. */
@@ -18,7 +18,7 @@ export function register(program: Command, context: CliContext): void {
       try {
         result = await runDemo({ scenario: options.scenario, outDir: options.out, dbPath: target, progress: (line) => process.stderr.write(`demo: ${line}\n`) });
       } catch (error) {
-        if (error instanceof ScenarioError) throw new CliError(error.message, 2);
+        if (error instanceof ScenarioError || error instanceof DemoRefusal) throw new CliError(error.message, 2);
         throw error;
       }
       const out: string[] = [];
