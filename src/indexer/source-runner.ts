@@ -182,6 +182,7 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
       pending = [];
       pendingLogs = 0;
       lastWrite = Date.now();
+      logger.debug({ source: info.id, block: last.number.toString(), logs: logs.length }, 'batch written');
       report(last.number, 'catching-up');
     };
     try {
