@@ -54,7 +54,7 @@ describe('EVM indexer against a misbehaving provider', () => {
     ['infura', 'a suggested range (Infura wording)'],
     ['quicknode', 'a stated limit (QuickNode wording)'],
     ['plain-range', 'no suggestion ("block range is too wide")'],
-  ] as const)('range refusals with %s: exact data, getLogs calls within 2x the minimum', async (refusal) => {
+  ] as const)('range refusals with %s: exact data, getLogs calls within 2x the minimum', async (refusal, _wording) => {
     const p = await proxy({ maxBlockRange: limit, refusal });
     const { stored } = await indexThrough([p.url]);
     expect(stored.raw).toEqual(emitted);

@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 function runIndex(configPath: string, kill?: { atBatch: number; jitterMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; delay?: number }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, LIQSCOPE_LOG_LEVEL: 'debug' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LIQSCOPE_LOG_LEVEL: 'debug' };
     delete env.VITEST;
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, [CLI, 'index', '--config', configPath], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
