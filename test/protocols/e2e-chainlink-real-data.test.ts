@@ -57,11 +57,22 @@ forEachDatabase((dbName, open) => {
       const start = Number(BigInt(await rpc<Hex>(rpcUrl, 'eth_blockNumber'))) + 1;
       // The aggregator's AnswerUpdated carries its own round id: the proxy round's low 64 bits.
       const logs = rounds.map((r) => encodeAnswerUpdated(r.answer, r.round & (2n ** 64n - 1n), r.updatedAt));
+      const hashes: Hex[] = [];
       for (let i = 0; i < logs.length; i += LOGS_PER_TX) {
         const data = encodeEmitterCalldata(logs.slice(i, i + LOGS_PER_TX));
-        await rpc(rpcUrl, 'eth_sendTransaction', [{ from: SENDER, to: AGGREGATOR, data, gas: toHex(25_000_000) }]);
+        hashes.push(await rpc<Hex>(rpcUrl, 'eth_sendTransaction', [{ from: SENDER, to: AGGREGATOR, data, gas: toHex(25_000_000) }]));
       }
-      const end = Number(BigInt(await rpc<Hex>(rpcUrl, 'eth_blockNumber')));
+      // Index up to the block of the last transaction, once every transaction is mined and succeeded.
+      let end = 0;
+      for (const hash of hashes) {
+        let receipt: { status: Hex; blockNumber: Hex } | null = null;
+        for (let attempt = 0; attempt < 100 && !receipt; attempt++) {
+          receipt = await rpc<{ status: Hex; blockNumber: Hex } | null>(rpcUrl, 'eth_getTransactionReceipt', [hash]);
+          if (!receipt) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(receipt?.status).toBe('0x1');
+        end = Math.max(end, Number(BigInt(receipt!.blockNumber)));
+      }
 
       const { db, close } = await open();
       try {
