@@ -68,3 +68,30 @@ describe('protocol registry', () => {
     expect(btc).toMatchObject({ symbol: 'BTC/USD', indexDecimals: 8 });
   });
 });
+
+describe('log filters', () => {
+  const info = (protocol: string, options: Record<string, unknown> = {}) => ({ id: 's', protocol, venue: protocol, chainId: 1, addresses: [], options });
+
+  it('GMX v2 asks only for the three EventEmitter events carrying the eight handled eventNames', async () => {
+    const { keccak256, toHex } = await import('viem');
+    const filter = getEvmDecoder('gmx-v2').logFilter(info('gmx-v2'));
+    expect(filter.topic0).toEqual([
+      '0x7e3bde2ba7aca4a8499608ca57f3b0c1c1c93ace63ffd3741a9fab204146fc9a',
+      '0x137a44067c8961cd7e1d876f4754a5a3a75989b4552f1843fc69c3b372def160',
+      '0x468a25a7ba624ceea6e540ad6f49171b52495b648417ae91bca21676d8a24dc5',
+    ]);
+    const names = ['PositionDecrease', 'PositionIncrease', 'PositionFeesCollected', 'PositionFeesInfo', 'OrderExecuted', 'InsolventClose', 'OraclePriceUpdate', 'AdlStateUpdated'];
+    expect(filter.topic1).toEqual(names.map((n) => keccak256(toHex(n))));
+  });
+
+  it('Chainlink fetches AnswerUpdated only unless told otherwise; Pyth filters by price id when given', () => {
+    expect(getEvmDecoder('chainlink').logFilter(info('chainlink')).topic0).toEqual(['0x0559884fd3a460db3073b7fc896cc77986f16e378210ded43186175bf646fc5f']);
+    expect(getEvmDecoder('chainlink').logFilter(info('chainlink', { events: ['AnswerUpdated', 'NewTransmission'] })).topic0).toHaveLength(2);
+    expect(() => getEvmDecoder('chainlink').logFilter(info('chainlink', { events: ['Nope'] }))).toThrow(/option "events"/);
+    const id = `0x${'ab'.repeat(32)}`;
+    expect(getEvmDecoder('pyth').logFilter(info('pyth', { priceIds: [id] })).topic1).toEqual([id]);
+    expect(() => getEvmDecoder('pyth').logFilter(info('pyth', { priceIds: ['0x12'] }))).toThrow(/priceIds/);
+    // GMX v1: both UpdatePosition variants (7 and 8 arguments) have their own topic0.
+    expect(getEvmDecoder('gmx-v1').logFilter(info('gmx-v1')).topic0).toHaveLength(6);
+  });
+});

@@ -304,16 +304,20 @@ forEachDatabase((dbName, open) => {
           eventData: { address: { token: WETH }, uint: { minPrice: 1n, timestamp: 1_700_000_000n } },
         }));
         const unknownTopic = { address: EMITTER, topics: [`0x${'99'.repeat(32)}`] as Hex[], data: '0x' as Hex };
-        const rows = await decodeWith(db, gmxV2Decoder, rawLogs([truncated, wrongType, unknownName, missingKey, unknownTopic, good], { chainId: 42161 }), source);
+        // topic1 must be keccak256(eventName): a log claiming another name's hash is refused.
+        const forged = at(oraclePriceUpdateLog({ token: WETH, provider: WETH, minPrice: 1n, maxPrice: 1n, timestamp: 1_700_000_000n }));
+        forged.topics = [forged.topics[0]!, addressToTopic(WETH), forged.topics[2]!];
+        const rows = await decodeWith(db, gmxV2Decoder, rawLogs([truncated, wrongType, unknownName, missingKey, unknownTopic, good, forged], { chainId: 42161 }), source);
         expect(rows.trades).toHaveLength(1);
         expect(rows.trades[0]!.log_index).toBe(5);
         const reasons = rows.decodeErrors.map((e) => [e.log_index, e.event, e.reason]);
-        expect(reasons).toHaveLength(5);
+        expect(reasons).toHaveLength(6);
         expect(reasons[0]![2]).toMatch(/^EventLog1: cannot decode ABI data/);
         expect(reasons[1]).toEqual([1, 'AdlStateUpdated', 'AdlStateUpdated: missing required bool item "shouldEnableAdl" (found under string items: wrong type)']);
         expect(reasons[2]).toEqual([2, 'SomethingNew', expect.stringMatching(/^unknown eventName "SomethingNew"/)]);
         expect(reasons[3]).toEqual([3, 'OraclePriceUpdate', 'OraclePriceUpdate: missing required uint item "maxPrice"']);
         expect(reasons[4]![2]).toMatch(/^unknown topic0 0x9999/);
+        expect(reasons[5]).toEqual([6, 'OraclePriceUpdate', expect.stringMatching(/^OraclePriceUpdate: topic1 0x0+82af.* is not keccak256\("OraclePriceUpdate"\)$/)]);
         expect(rows.decodeErrors.every((e) => e.source_id === 'test-gmx-v2' && e.block_number === '1000' && e.raw)).toBe(true);
       } finally {
         await close();
