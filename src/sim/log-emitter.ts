@@ -46,6 +46,9 @@ export async function installLogEmitter(rpcUrl: string, address: Address): Promi
  * installed. Automine is switched off for the duration and restored afterwards.
  */
 export async function emitBlock(rpcUrl: string, txs: EmitterTx[], options: { timestamp?: number } = {}): Promise<EmittedBlock> {
+  // Impersonated, the sender needs no signature, so this works after anvil_setChainId too (anvil's
+  // own signer keeps the chain id it started with and its transactions would be rejected).
+  await rpc(rpcUrl, 'anvil_impersonateAccount', [SENDER]);
   await rpc(rpcUrl, 'evm_setAutomine', [false]);
   try {
     const txHashes: Hex[] = [];

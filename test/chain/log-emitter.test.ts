@@ -54,6 +54,17 @@ describe('log emitter on anvil', () => {
     expect(decoded.args).toEqual({ current: 229750276106n, roundId: 110680464442257320802n, updatedAt: 1706558123n });
   });
 
+  it('emits after the chain id was changed (tests of other chains share this anvil)', async () => {
+    const { rpcUrl } = chain();
+    await rpc(rpcUrl, 'anvil_setChainId', [8453]);
+    await installLogEmitter(rpcUrl, EVENT_EMITTER);
+    const block = await emitBlock(rpcUrl, [{ address: EVENT_EMITTER, logs: [{ topics: [], data: '0x01' }] }]);
+    expect(BigInt(await rpc<Hex>(rpcUrl, 'eth_chainId'))).toBe(8453n);
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    expect(await client.getLogs({ fromBlock: block.blockNumber, toBlock: block.blockNumber })).toHaveLength(1);
+    await rpc(rpcUrl, 'anvil_setChainId', [42161]);
+  });
+
   it('starts every test from the same chain (snapshot/revert)', async () => {
     const client = createPublicClient({ transport: http(chain().rpcUrl) });
     expect(await client.getBlockNumber()).toBe(0n);

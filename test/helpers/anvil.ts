@@ -36,6 +36,8 @@ export function withAnvil(chainId: number): () => TestChain {
     chain = { rpcUrl, chainId };
   });
   beforeEach(async () => {
+    // The chain id is not part of a snapshot: set it again in case an earlier test changed it.
+    await rpc(chain!.rpcUrl, 'anvil_setChainId', [chainId]);
     testSnapshot = await rpc<string>(chain!.rpcUrl, 'evm_snapshot');
   });
   afterEach(async () => {
