@@ -10,6 +10,7 @@ import * as demoCommand from './commands/demo.ts';
 import * as simCommand from './commands/sim.ts';
 import * as indexCommand from './commands/index-command.ts';
 import * as redecodeCommand from './commands/redecode.ts';
+import * as benchCommand from './commands/bench.ts';
 
 /** A command module: adds its subcommand(s) to the program. */
 export interface CommandModule {
@@ -26,6 +27,7 @@ const COMMANDS: CommandModule[] = [
   dbCommand,
   indexCommand,
   redecodeCommand,
+  benchCommand,
 ];
 
 export function buildProgram(): Command {

@@ -57,6 +57,9 @@ export interface RunSourceOptions {
   batchLogs?: number;
 }
 
+/** Hex characters of log data held before a write (~32 MB of text). */
+const MAX_PENDING_CHARS = 32 * 1024 * 1024;
+
 /** Consecutive "chain moved" restarts tolerated before giving up (a node flapping between branches). */
 const MAX_RESTARTS = 50;
 
@@ -164,6 +167,7 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
     let prevHash = cursor.hash;
     let pending: FetchedChunk[] = [];
     let pendingLogs = 0;
+    let pendingChars = 0;
     let lastWrite = Date.now();
     const flush = async () => {
       if (pending.length === 0) return;
@@ -181,6 +185,7 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
       summary.toBlock = last.number.toString();
       pending = [];
       pendingLogs = 0;
+      pendingChars = 0;
       lastWrite = Date.now();
       logger.debug({ source: info.id, block: last.number.toString(), logs: logs.length }, 'batch written');
       report(last.number, 'catching-up');
@@ -194,7 +199,10 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
         prevHash = chunk.last.hash;
         pending.push(chunk);
         pendingLogs += chunk.logs.length;
-        if (pendingLogs >= batchLogs || chunk.to === target || signal?.aborted || Date.now() - lastWrite > 2000) await flush();
+        for (const log of chunk.logs) pendingChars += log.data.length;
+        // Flush by count and by size: GMX EventEmitter logs carry ~14 KB of hex each, so a count alone
+        // would let memory follow the events' size rather than stay bounded.
+        if (pendingLogs >= batchLogs || pendingChars >= MAX_PENDING_CHARS || chunk.to === target || signal?.aborted || Date.now() - lastWrite > 2000) await flush();
         if (signal?.aborted) return 'aborted';
       }
       await flush();

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { numberToHex } from 'viem';
 import type { EvmRpcClient } from './rpc-client.ts';
 import { MalformedResponseError } from './rpc-errors.ts';
@@ -5,6 +6,8 @@ import { parseHeader, type BlockHeader } from './rpc-types.ts';
 
 /** Headers per JSON-RPC batch: small enough for every provider's batch limit. */
 const BATCH_SIZE = 50;
+/** Batches in flight per call; the endpoint's rate limiter still paces them. */
+const PARALLEL_BATCHES = 4;
 
 /**
  * Fetches headers by number with batched eth_getBlockByNumber (no transactions). A missing block comes
@@ -15,8 +18,9 @@ export async function getHeaders(client: EvmRpcClient, numbers: Iterable<bigint>
   const batches: bigint[][] = [];
   for (let i = 0; i < unique.length; i += BATCH_SIZE) batches.push(unique.slice(i, i + BATCH_SIZE));
   const result = new Map<bigint, BlockHeader | null>();
+  const limit = pLimit(PARALLEL_BATCHES);
   await Promise.all(
-    batches.map(async (batch) => {
+    batches.map((batch) => limit(async () => {
       const headers = await client.batch(
         batch.map((n) => ({ method: 'eth_getBlockByNumber', params: [numberToHex(n), false] })),
         (value, i) => {
@@ -28,7 +32,7 @@ export async function getHeaders(client: EvmRpcClient, numbers: Iterable<bigint>
         },
       );
       batch.forEach((n, i) => result.set(n, headers[i] ?? null));
-    }),
+    })),
   );
   return result;
 }
