@@ -1,9 +1,10 @@
-import { decodeEventLog, keccak256, toHex, type Hex } from 'viem';
+import { keccak256, toHex, type Hex } from 'viem';
 import { gmxEventEmitterAbi } from '../../../abis/gmx-v2-event-emitter.ts';
 import type { RawLog } from '../../indexer/decoder.ts';
 import { DecodeFailure } from '../shared/rows.ts';
 import { ITEM_KINDS, type ItemKind } from './event-names.ts';
 import type { GmxEmitter } from './encode.ts';
+import { decodeEventLogPayload } from './event-log-abi.ts';
 
 /**
  * Flattening of a GMX v2 EventEmitter log: EventLog / EventLog1 / EventLog2 → eventName, topics and
@@ -24,16 +25,6 @@ export interface GmxEvent {
   arrays: { [K in ItemKind]: Map<string, ScalarOf[K][]> };
 }
 
-const GROUP_NAMES: Record<ItemKind, string> = {
-  address: 'addressItems',
-  uint: 'uintItems',
-  int: 'intItems',
-  bool: 'boolItems',
-  bytes32: 'bytes32Items',
-  bytes: 'bytesItems',
-  string: 'stringItems',
-};
-
 const EMITTER_TOPICS = new Map<string, GmxEmitter>(
   gmxEventEmitterAbi.map((e) => [keccak256(toHex(`${e.name}(${abiSignatureArgs(e.inputs)})`)).toLowerCase(), e.name]),
 );
@@ -52,12 +43,19 @@ export const GMX_EMITTER_TOPIC0: Record<GmxEmitter, Hex> = Object.fromEntries(
   [...EMITTER_TOPICS.entries()].map(([topic, name]) => [name, topic]),
 ) as Record<GmxEmitter, Hex>;
 
-export function eventNameHash(eventName: string): Hex {
-  return keccak256(toHex(eventName));
-}
+/** topic0 + eventNameHash (+ topic1 (+ topic2)). */
+const TOPIC_COUNT: Record<GmxEmitter, number> = { EventLog: 2, EventLog1: 3, EventLog2: 4 };
 
-function lowerIfHex(kind: ItemKind, value: unknown): unknown {
-  return kind === 'address' || kind === 'bytes32' || kind === 'bytes' ? (value as string).toLowerCase() : value;
+const nameHashes = new Map<string, Hex>();
+
+/** keccak256 of an event name, cached: a handful of names repeat on every log and hashing is costly. */
+export function eventNameHash(eventName: string): Hex {
+  let hash = nameHashes.get(eventName);
+  if (hash === undefined) {
+    hash = keccak256(toHex(eventName));
+    if (nameHashes.size < 1_000) nameHashes.set(eventName, hash);
+  }
+  return hash;
 }
 
 /** Decodes and flattens one EventEmitter log; throws DecodeFailure with a reason on anything malformed. */
@@ -65,42 +63,41 @@ export function parseGmxLog(log: RawLog): GmxEvent {
   const topic0 = log.topics[0]?.toLowerCase();
   const emitter = topic0 ? EMITTER_TOPICS.get(topic0) : undefined;
   if (!emitter) throw new DecodeFailure(null, `unknown topic0 ${topic0 ?? '(none)'}: not an EventEmitter EventLog/EventLog1/EventLog2`);
-  let decoded;
-  try {
-    decoded = decodeEventLog({ abi: gmxEventEmitterAbi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
-  } catch (error) {
-    const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
-    throw new DecodeFailure(null, `${emitter}: cannot decode ABI data (${log.data.length / 2 - 1} bytes): ${message.split('\n')[0]}`);
+  const expectedTopics = TOPIC_COUNT[emitter];
+  if (log.topics.length !== expectedTopics) {
+    throw new DecodeFailure(null, `${emitter}: expected ${expectedTopics} topics, got ${log.topics.length}`);
   }
-  const args = decoded.args as unknown as {
-    msgSender: string;
-    eventName: string;
-    eventNameHash: Hex;
-    topic1?: Hex;
-    topic2?: Hex;
-    eventData: Record<string, { items: { key: string; value: unknown }[]; arrayItems: { key: string; value: unknown[] }[] }>;
-  };
-  const eventName = args.eventName;
-  if (eventNameHash(eventName).toLowerCase() !== args.eventNameHash.toLowerCase()) {
-    throw new DecodeFailure(eventName, `${eventName}: topic1 ${args.eventNameHash} is not keccak256("${eventName}")`);
+  let payload;
+  try {
+    payload = decodeEventLogPayload(log.data);
+  } catch (error) {
+    throw new DecodeFailure(null, `${emitter}: cannot decode ABI data (${log.data.length / 2 - 1} bytes): ${(error as Error).message}`);
+  }
+  const eventName = payload.eventName;
+  const nameHash = log.topics[1]!;
+  if (eventNameHash(eventName).toLowerCase() !== nameHash.toLowerCase()) {
+    throw new DecodeFailure(eventName, `${eventName}: topic1 ${nameHash} is not keccak256("${eventName}")`);
   }
   const items = {} as GmxEvent['items'];
   const arrays = {} as GmxEvent['arrays'];
   for (const kind of ITEM_KINDS) {
-    const group = args.eventData[GROUP_NAMES[kind]]!;
+    const group = payload.groups[kind];
+    // The first occurrence of a repeated key wins, as it does on chain for readers of EventLogData.
     const itemMap = new Map<string, unknown>();
-    for (const { key, value } of group.items) if (!itemMap.has(key)) itemMap.set(key, lowerIfHex(kind, value));
+    for (const { key, value } of group.items) if (!itemMap.has(key)) itemMap.set(key, value);
     const arrayMap = new Map<string, unknown[]>();
-    for (const { key, value } of group.arrayItems) if (!arrayMap.has(key)) arrayMap.set(key, value.map((v) => lowerIfHex(kind, v)));
+    for (const { key, value } of group.arrayItems) if (!arrayMap.has(key)) arrayMap.set(key, value);
     (items as Record<string, unknown>)[kind] = itemMap;
     (arrays as Record<string, unknown>)[kind] = arrayMap;
   }
+  const topic1 = log.topics[2]?.toLowerCase() as Hex | undefined;
+  const topic2 = log.topics[3]?.toLowerCase() as Hex | undefined;
   return {
     emitter,
-    msgSender: args.msgSender.toLowerCase(),
+    msgSender: payload.msgSender,
     eventName,
-    ...(args.topic1 ? { topic1: args.topic1.toLowerCase() as Hex } : {}),
-    ...(args.topic2 ? { topic2: args.topic2.toLowerCase() as Hex } : {}),
+    ...(topic1 ? { topic1 } : {}),
+    ...(topic2 ? { topic2 } : {}),
     items,
     arrays,
   };
