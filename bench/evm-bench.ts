@@ -41,6 +41,8 @@ export interface EvmBenchResult {
   evm_peak_rss_mb_first_half: number;
   evm_decoded_rows: number;
   evm_emit_seconds: number;
+  /** Each source's own rate (they run at the same time): GMX logs carry ~7 KB each, Chainlink ~100 bytes. */
+  evm_events_per_s_by_source: Record<string, number>;
 }
 
 /** Logs of one GMX block: liquidations as PositionDecrease (orderType 7) + PositionFeesCollected pairs. */
@@ -155,6 +157,7 @@ async function indexInto(handle: LiqscopeDb, config: LiqscopeConfig, first: numb
       eventsPerSecond: events / seconds,
       getLogs: summary.sources.reduce((n, s) => n + s.getLogsCalls, 0),
       rows: summary.sources.reduce((n, s) => n + s.decodedRows, 0),
+      bySource: Object.fromEntries(summary.sources.map((s) => [s.sourceId, Math.round(s.events / s.seconds)])),
       peakMb: peak / 2 ** 20,
       peakFirstHalfMb: peakFirstHalf / 2 ** 20,
     };
@@ -200,6 +203,7 @@ export async function runEvmBench(opts: EvmBenchOptions): Promise<EvmBenchResult
       evm_peak_rss_mb_first_half: Math.round(Math.max(pglite.peakFirstHalfMb, pg?.peakFirstHalfMb ?? 0)),
       evm_decoded_rows: ref.rows,
       evm_emit_seconds: Math.round(emitSeconds),
+      evm_events_per_s_by_source: ref.bySource,
     };
   } finally {
     await chain.stop();

@@ -24,7 +24,7 @@ export function register(program: Command, _context: CliContext): void {
       });
       writeResults(result);
       const table = new Table({ head: ['metric', 'value'] });
-      for (const [key, value] of Object.entries(result)) table.push([key, value === null ? 'n/a (no Postgres configured)' : String(value)]);
+      for (const [key, value] of Object.entries(result)) table.push([key, value === null ? 'n/a (no Postgres configured)' : typeof value === 'object' ? JSON.stringify(value) : String(value)]);
       process.stdout.write(`${table.toString()}\nwritten to ${RESULTS_PATH}\n`);
     });
 }
