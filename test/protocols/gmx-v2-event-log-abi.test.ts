@@ -113,3 +113,20 @@ describe('GMX v2 EventLogData decoder', () => {
     expect(() => decodeEventLogPayload(patched!)).toThrow(/array length 4294967295 .* does not fit/);
   });
 });
+
+describe('GMX v2 EventLogData decoder on bad hex', () => {
+  it('rejects a non-hex character anywhere it reads, naming the field', () => {
+    const data = encodeAbiParameters(PARAMS, [
+      '0x00000000000000000000000000000000000000aa', 'PositionDecrease',
+      { ...Object.fromEntries(GROUPS.map((g) => [g, { items: [], arrayItems: [] }])), uintItems: { items: [{ key: 'sizeInUsd', value: 123n }], arrayItems: [] } } as never,
+    ]);
+    // the uint value word ends in 7b (123); put a 'z' into it
+    const at = data.lastIndexOf('7b');
+    expect(() => decodeEventLogPayload((data.slice(0, at) + 'z' + data.slice(at + 1)) as Hex)).toThrow(/uintItems\.items\[0\]\.value: invalid hex/);
+    // and into the msgSender address
+    const addr = data.indexOf('aa');
+    expect(() => decodeEventLogPayload((data.slice(0, addr) + 'zz' + data.slice(addr + 2)) as Hex)).toThrow(/msgSender: invalid hex/);
+    // upper-case hex is valid hex and decodes to the same values
+    expect(decodeEventLogPayload(data.toUpperCase().replace('0X', '0x') as Hex)).toEqual(decodeEventLogPayload(data));
+  });
+});
