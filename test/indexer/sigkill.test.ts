@@ -17,12 +17,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Spawns `liqscope index`. With `killAtBatch`, waits for the child's debug line of its n-th written batch,
  * then SIGKILLs it after a random 0–`jitterMs` ms, so kills land mid-run at random points.
  */
-function runIndex(configPath: string, kill?: { atBatch: number; jitterMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; delay?: number }> {
+function runIndex(configPath: string, kill?: { atBatch: number; jitterMs: number; signal?: NodeJS.Signals; args?: string[] }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; delay?: number }> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, LIQSCOPE_LOG_LEVEL: 'debug' };
     delete env.VITEST;
     delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [CLI, 'index', '--config', configPath], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'index', '--config', configPath, ...(kill?.args ?? [])], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let batches = 0;
     let delay: number | undefined;
@@ -32,7 +32,7 @@ function runIndex(configPath: string, kill?: { atBatch: number; jitterMs: number
       batches += text.split('batch written').length - 1;
       if (kill && delay === undefined && batches >= kill.atBatch) {
         delay = Math.floor(Math.random() * kill.jitterMs);
-        setTimeout(() => child.kill('SIGKILL'), delay);
+        setTimeout(() => child.kill(kill.signal ?? 'SIGKILL'), delay);
       }
     });
     child.once('error', reject);
@@ -98,5 +98,31 @@ describe('liqscope index killed with SIGKILL', () => {
     const stored = await readStored(dbPath);
     expect(stored.cursor).toBe(lastBlock);
     expect(stored.seqs.sort((a, b) => a - b)).toEqual(emitted.map((e) => e.seq));
+  });
+
+  it('`index --follow` stops on SIGTERM after finishing its batch, exit 0, exact prefix stored', async () => {
+    const { emitted, firstBlock } = await emitPings(chain().rpcUrl, { blocksWithLogs: 200, perBlock: 10, gap: 2 });
+    const termDir = mkdtempSync(join(tmpdir(), 'liqscope-term-'));
+    try {
+      const dbPath = join(termDir, 'db');
+      const configPath = join(termDir, 'liqscope.config.json');
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          database: { path: dbPath },
+          chains: { local: { chainId: 42161, rpc: [chain().rpcUrl], finality: 0, maxBlockRange: 15, concurrency: 1, requestsPerSecond: 20, pollInterval: 1 } },
+          sources: [{ name: 'killme', protocol: 'raw', chain: 'local', addresses: [EMITTER], startBlock: Number(firstBlock), options: { topic0: [PING_TOPIC0] } }],
+        }),
+      );
+      const result = await runIndex(configPath, { atBatch: 1, jitterMs: 1000, signal: 'SIGTERM', args: ['--follow'] });
+      expect(result.signal, result.stderr).toBeNull();
+      expect(result.code, result.stderr).toBe(0);
+      const stored = await readStored(dbPath);
+      expect(stored.cursor).not.toBeNull();
+      const expectedPrefix = emitted.filter((e) => e.block <= stored.cursor!).map((e) => e.seq);
+      expect(stored.seqs.sort((a, b) => a - b)).toEqual(expectedPrefix);
+    } finally {
+      rmSync(termDir, { recursive: true, force: true });
+    }
   });
 });
