@@ -60,9 +60,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       topic1 text,
       topic2 text,
       topic3 text,
-      data text not null,
+      data bytea not null,
       primary key (source_id, block_number, log_index)
     )`,
+    // Log data is most of the store's volume (a GMX v2 PositionDecrease is about 6 KB). Binary halves it
+    // against hex text, and lz4, where the server has it (Postgres 14+ builds; not PGlite), makes writes of
+    // such payloads about 4x faster than text with the default pglz (measured in the closing note of issue 3).
+    sql`do $$ begin
+      if exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)) then
+        execute 'alter table raw_logs alter column data set compression lz4';
+      end if;
+    end $$`,
     sql`create index raw_logs_chain_block on raw_logs (chain_id, block_number)`,
     sql`create table decode_errors (
       id bigint generated always as identity primary key,

@@ -61,7 +61,8 @@ export interface RawLogsTable {
   topic1: Opt<string>;
   topic2: Opt<string>;
   topic3: Opt<string>;
-  data: string;
+  /** Raw log data as bytes (bytea); written by SQL from hex. */
+  data: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
 }
 
 export interface DecodeErrorsTable {

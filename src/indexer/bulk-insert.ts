@@ -22,12 +22,14 @@ export async function insertRawLogs(db: Db, sourceId: string, logs: readonly Raw
     await sql`
       insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
                             address, topic0, topic1, topic2, topic3, data)
-      select ${sourceId}, * from unnest(
+      select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
+             topic0, topic1, topic2, topic3, decode(substr(data, 3), 'hex') from unnest(
         ${col((l) => l.chainId)}::int[], ${col((l) => l.blockNumber.toString())}::int8[], ${col((l) => l.blockHash)}::text[],
         ${col((l) => (l.blockTime ? l.blockTime.toISOString() : null))}::timestamptz[], ${col((l) => l.txHash)}::text[],
         ${col((l) => l.txIndex)}::int[], ${col((l) => l.logIndex)}::int[], ${col((l) => l.address)}::text[],
         ${col((l) => l.topics[0] ?? null)}::text[], ${col((l) => l.topics[1] ?? null)}::text[],
         ${col((l) => l.topics[2] ?? null)}::text[], ${col((l) => l.topics[3] ?? null)}::text[], ${col((l) => l.data)}::text[])
+        as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3, data)
       on conflict (source_id, block_number, log_index) do nothing`.execute(db);
   }
 }

@@ -63,7 +63,7 @@ export async function redecode(
           logIndex: r.log_index,
           address: r.address as Address,
           topics: [r.topic0, r.topic1, r.topic2, r.topic3].filter((t): t is string => t !== null) as Hex[],
-          data: r.data as Hex,
+          data: `0x${Buffer.from(r.data).toString('hex')}` as Hex,
         }));
         rows += await decodeAndWrite(trx, decoder, info, raw);
         logs += raw.length;
