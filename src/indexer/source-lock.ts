@@ -16,7 +16,8 @@ export interface SourceLock {
 /**
  * Takes the Postgres session advisory lock of a source without waiting. The lock lives on one pooled
  * connection that is held until release (a session lock belongs to its connection). On PGlite, which
- * is single-process, there is nothing to lock.
+ * is single-process, there is nothing to lock. The key includes the schema: one server may hold
+ * several liqscope databases (schemas), whose sources are independent.
  */
 export async function acquireSourceLock(db: Kysely<Database>, kind: 'postgres' | 'pglite', sourceId: string): Promise<SourceLock> {
   if (kind === 'pglite') return { release: async () => {} };
@@ -26,12 +27,12 @@ export async function acquireSourceLock(db: Kysely<Database>, kind: 'postgres' |
   const released = new Promise<void>((resolve) => (release = resolve));
   const key = `liqscope:source:${sourceId}`;
   const held = db.connection().execute(async (conn) => {
-    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as ok`.execute(conn);
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(current_schema() || ':' || ${key}, 0)) as ok`.execute(conn);
     const ok = rows[0]?.ok === true;
     signalAcquired(ok);
     if (!ok) return;
     await released;
-    await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
+    await sql`select pg_advisory_unlock(hashtextextended(current_schema() || ':' || ${key}, 0))`.execute(conn);
   });
   const ok = await Promise.race([acquired, held.then(() => false)]);
   if (!ok) throw new SourceLockedError(sourceId);

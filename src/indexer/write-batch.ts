@@ -18,7 +18,11 @@ export const DECODED_TABLES = [
 /** Runs the decoder in `trx` and writes its rows (idempotently). Returns the number of rows written. */
 export async function decodeAndWrite(trx: Transaction<Database>, decoder: EvmDecoder, source: SourceInfo, logs: readonly RawLog[]): Promise<number> {
   if (logs.length === 0) return 0;
-  const rows = await decoder.decode(logs, { source, trx });
+  return writeDecodedRows(trx, source, await decoder.decode(logs, { source, trx }));
+}
+
+/** Writes a decoder's rows, each list into its table (ON CONFLICT DO NOTHING). Returns the row count. */
+export async function writeDecodedRows(trx: Transaction<Database>, source: SourceInfo, rows: DecodedRows): Promise<number> {
   let count = 0;
   for (const [key, table] of DECODED_TABLES) {
     // Rows are deleted by source_id on a reorg or redecode: make sure every row carries it.
@@ -44,9 +48,16 @@ export interface Batch {
  */
 export async function writeBatch(db: Kysely<Database>, decoder: EvmDecoder, source: SourceInfo, batch: Batch): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    await insertRawLogs(trx, source.id, batch.logs);
-    await upsertBlocks(trx, source.chainId, batch.headers);
-    const rows = await decodeAndWrite(trx, decoder, source, batch.logs);
+    // The raw-log insert is mostly the server's work and decoding is mostly ours: run them at the same
+    // time on the transaction's one connection (queries queue on it in order). allSettled, so that no
+    // query of either is still running when a failure rolls the transaction back.
+    const [raw, decoded] = await Promise.allSettled([
+      insertRawLogs(trx, source.id, batch.logs).then(() => upsertBlocks(trx, source.chainId, batch.headers)),
+      batch.logs.length === 0 ? Promise.resolve(null) : decoder.decode(batch.logs, { source, trx }),
+    ]);
+    if (raw.status === 'rejected') throw raw.reason;
+    if (decoded.status === 'rejected') throw decoded.reason;
+    const rows = decoded.value ? await writeDecodedRows(trx, source, decoded.value) : 0;
     await writeCursor(trx, source.id, batch.cursor);
     return rows;
   });
