@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { LiqscopeConfig } from '../config/schema.ts';
 import type { Database } from '../db/schema.ts';
+import { syncRegistry } from '../protocols/registry.ts';
 import { registryDecoder, type DecoderLookup } from './decoder-registry.ts';
 import { runSource, type RunSourceOptions, type SourceProgress, type SourceSummary } from './source-runner.ts';
 import { sourceInfo, upsertSource } from './source-info.ts';
@@ -61,6 +62,10 @@ export async function indexConfig(db: Kysely<Database>, config: LiqscopeConfig, 
       return { source, info, decoder, chain: config.chains[source.chain]! };
     }),
   );
+
+  // Markets and tokens (built-in and from the config) must be in the store before decoders read them,
+  // or a market the config adds would still be flagged unknown.
+  await syncRegistry(db, config);
 
   const locks: SourceLock[] = [];
   try {
