@@ -10,7 +10,7 @@ import { openDatabase, type LiqscopeDb } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { indexConfig } from '../src/indexer/index-config.ts';
 import { encodeAnswerUpdated } from '../src/protocols/chainlink/encode.ts';
-import { orderKeyFromNonce, positionDecreaseLog, positionFeesLog, positionKey } from '../src/protocols/gmx-v2/encode.ts';
+import { oraclePriceUpdateLog, orderExecutedLog, orderKeyFromNonce, positionDecreaseLog, positionFeesLog, positionKey } from '../src/protocols/gmx-v2/encode.ts';
 import { encodeEmitterCalldata } from '../src/sim/emitter-bytecode.ts';
 import { startLocalChain, type LocalChain } from '../src/sim/local-chain.ts';
 import { installLogEmitter, rpc } from '../src/sim/log-emitter.ts';
@@ -20,12 +20,25 @@ const GMX_EVENT_EMITTER: Address = '0xC8ee91A54287DB53897056e12D9819156D3822Fb';
 const CHAINLINK_ETH_USD: Address = '0x3607e46698d218B3a5Cae44bF381475C0a5e2ca7';
 const ETH_USD_MARKET: Address = '0x70d95587d40A2caf56bd97485aB3Eec10Bee6336';
 const USDC: Address = '0xaf88d065e77c8cC2239327C5EDb3A432268e5831';
+const WETH: Address = '0x82aF49447D8a07e3bd95BD0d56f35241523fBab1';
+/** Stand-in for the oracle provider contract named in OraclePriceUpdate (any address decodes the same). */
+const ORACLE_PROVIDER: Address = '0x0000000000000000000000000000000000000abc';
+
+/**
+ * Which GMX v2 logs a liquidation emits in the bench:
+ * - `realistic` (default): what the indexer fetches from a real liquidation transaction with its event-name
+ *   filter: OraclePriceUpdate for the market's two tokens (≈1 KB each), PositionDecrease (≈6 KB),
+ *   PositionFeesCollected (≈5 KB), OrderExecuted (≈1 KB) — two heavy logs in five;
+ * - `heavy`: only PositionDecrease + PositionFeesCollected pairs, the worst case for payload size.
+ */
+export type GmxMix = 'realistic' | 'heavy';
 const SENDER: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 /** 2024-08-05 00:00 UTC: a real cascade day, so block times look like an incident. */
 const GENESIS = 1_722_816_000;
 
 export interface EvmBenchOptions {
   events: number;
+  mix?: GmxMix;
   blocks: number;
   postgresUrl?: string;
   log?: (line: string) => void;
@@ -33,6 +46,7 @@ export interface EvmBenchOptions {
 
 export interface EvmBenchResult {
   evm_events: number;
+  evm_gmx_mix: GmxMix;
   evm_blocks: number;
   evm_pglite_events_per_s: number;
   evm_pg_events_per_s: number | null;
@@ -48,10 +62,10 @@ export interface EvmBenchResult {
   evm_events_per_s_by_source: Record<string, number>;
 }
 
-/** Logs of one GMX block: liquidations as PositionDecrease (orderType 7) + PositionFeesCollected pairs. */
-function gmxLogs(perBlock: number, nonce: { n: bigint }): { topics: Hex[]; data: Hex }[] {
-  const logs = [];
-  for (let i = 0; i < perBlock / 2; i++) {
+/** Logs of one GMX block: liquidations in the chosen mix, cut to exactly `perBlock` logs. */
+function gmxLogs(perBlock: number, nonce: { n: bigint }, mix: GmxMix): { topics: Hex[]; data: Hex }[] {
+  const logs: { topics: Hex[]; data: Hex }[] = [];
+  while (logs.length < perBlock) {
     const n = nonce.n++;
     const account = `0x${(0x1000n + (n % 5000n)).toString(16).padStart(40, '0')}` as Address;
     const isLong = n % 2n === 0n;
@@ -60,21 +74,31 @@ function gmxLogs(perBlock: number, nonce: { n: bigint }): { topics: Hex[]; data:
     const usdc = { min: 10n ** 24n, max: 10n ** 24n };
     const key = positionKey(account, ETH_USD_MARKET, USDC, isLong);
     const sizeDeltaUsd = (1_000n + (n % 9_000n)) * 10n ** 30n;
-    logs.push(
-      positionDecreaseLog({
-        account, market: ETH_USD_MARKET, collateralToken: USDC, isLong,
-        executionPrice: ethPrice, indexTokenPrice: { min: ethPrice, max: ethPrice }, collateralTokenPrice: usdc,
-        sizeDeltaUsd, sizeDeltaInTokens: (sizeDeltaUsd / ethPrice), orderType: 7n, basePnlUsd: -(sizeDeltaUsd / 20n),
-        orderKey, positionKey: key,
-      }),
-      positionFeesLog({
-        orderKey, positionKey: key, market: ETH_USD_MARKET, collateralToken: USDC, trader: account,
-        collateralTokenPrice: usdc, tradeSizeUsd: sizeDeltaUsd, positionFeeAmount: 5_000_000n, totalCostAmount: 7_000_000n,
-        liquidationFeeAmount: 2_000_000n, liquidationFeeReceiverFactor: 10n ** 29n, isIncrease: false,
-      }),
-    );
+    const timestamp = BigInt(GENESIS) + n;
+    const decrease = positionDecreaseLog({
+      account, market: ETH_USD_MARKET, collateralToken: USDC, isLong,
+      executionPrice: ethPrice, indexTokenPrice: { min: ethPrice, max: ethPrice }, collateralTokenPrice: usdc,
+      sizeDeltaUsd, sizeDeltaInTokens: (sizeDeltaUsd / ethPrice), orderType: 7n, basePnlUsd: -(sizeDeltaUsd / 20n),
+      orderKey, positionKey: key,
+    });
+    const fees = positionFeesLog({
+      orderKey, positionKey: key, market: ETH_USD_MARKET, collateralToken: USDC, trader: account,
+      collateralTokenPrice: usdc, tradeSizeUsd: sizeDeltaUsd, positionFeeAmount: 5_000_000n, totalCostAmount: 7_000_000n,
+      liquidationFeeAmount: 2_000_000n, liquidationFeeReceiverFactor: 10n ** 29n, isIncrease: false,
+    });
+    if (mix === 'heavy') {
+      logs.push(decrease, fees);
+    } else {
+      logs.push(
+        oraclePriceUpdateLog({ token: WETH, provider: ORACLE_PROVIDER, minPrice: ethPrice, maxPrice: ethPrice + 10n ** 10n, timestamp }),
+        oraclePriceUpdateLog({ token: USDC, provider: ORACLE_PROVIDER, minPrice: usdc.min, maxPrice: usdc.max, timestamp }),
+        decrease,
+        fees,
+        orderExecutedLog({ key: orderKey, account, secondaryOrderType: 0n }),
+      );
+    }
   }
-  return logs;
+  return logs.slice(0, perBlock);
 }
 
 async function waitReceipt(url: string, hash: Hex): Promise<void> {
@@ -86,7 +110,7 @@ async function waitReceipt(url: string, hash: Hex): Promise<void> {
 }
 
 /** Emits `events` logs over exactly `blocks` blocks: even blocks GMX, odd blocks Chainlink. */
-export async function emit(chain: LocalChain, events: number, blocks: number, log: (s: string) => void): Promise<{ first: number; last: number }> {
+export async function emit(chain: LocalChain, events: number, blocks: number, log: (s: string) => void, mix: GmxMix = 'realistic'): Promise<{ first: number; last: number }> {
   await installLogEmitter(chain.rpcUrl, GMX_EVENT_EMITTER);
   await installLogEmitter(chain.rpcUrl, CHAINLINK_ETH_USD);
   const start = Number(BigInt(await rpc<Hex>(chain.rpcUrl, 'eth_blockNumber')));
@@ -95,7 +119,7 @@ export async function emit(chain: LocalChain, events: number, blocks: number, lo
   let round = 1n;
   let emitted = 0;
   // A handful of GMX calldata templates, reused: ABI-encoding 100k nested tuples would dominate the run.
-  const gmxTemplates = Array.from({ length: 16 }, () => encodeEmitterCalldata(gmxLogs(perBlock, nonce)));
+  const gmxTemplates = Array.from({ length: 16 }, () => encodeEmitterCalldata(gmxLogs(perBlock, nonce, mix)));
   for (let b = 0; b < blocks; b++) {
     let data: Hex;
     let to: Address;
@@ -174,7 +198,8 @@ export async function runEvmBench(opts: EvmBenchOptions): Promise<EvmBenchResult
   const chain = await startLocalChain({ chainId: 42161, genesisTimestamp: GENESIS });
   try {
     const emitStarted = Date.now();
-    const { first, last } = await emit(chain, opts.events, opts.blocks, log);
+    const mix = opts.mix ?? 'realistic';
+    const { first, last } = await emit(chain, opts.events, opts.blocks, log, mix);
     const emitSeconds = (Date.now() - emitStarted) / 1000;
     log(`emitted blocks ${first}..${last} in ${emitSeconds.toFixed(1)} s`);
     const config = benchConfig(chain.rpcUrl, first, last);
@@ -205,6 +230,7 @@ export async function runEvmBench(opts: EvmBenchOptions): Promise<EvmBenchResult
     const ref = pg ?? pglite;
     return {
       evm_events: ref.events,
+      evm_gmx_mix: mix,
       evm_blocks: last - first + 1,
       evm_pglite_events_per_s: Math.round(pglite.eventsPerSecond),
       evm_pg_events_per_s: pg ? Math.round(pg.eventsPerSecond) : null,

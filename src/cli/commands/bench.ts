@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { runEvmBench, writeResults, RESULTS_PATH } from '../../../bench/evm-bench.ts';
-import type { CliContext } from '../context.ts';
+import { CliError, type CliContext } from '../context.ts';
 
 export function register(program: Command, _context: CliContext): void {
   program
@@ -9,7 +9,9 @@ export function register(program: Command, _context: CliContext): void {
     .description('benchmark the EVM indexer on a local anvil (PGlite, and Postgres when LIQSCOPE_BENCH_DATABASE_URL or DATABASE_URL is set); writes bench/results.json')
     .option('--events <n>', 'events to emit', '200000')
     .option('--blocks <n>', 'blocks to spread them over', '20000')
-    .action(async (opts: { events: string; blocks: string }) => {
+    .option('--mix <mix>', 'GMX v2 logs per liquidation: realistic (oracle updates, decrease, fees, order executed) or heavy (decrease + fees only)', 'realistic')
+    .action(async (opts: { events: string; blocks: string; mix: string }) => {
+      if (opts.mix !== 'realistic' && opts.mix !== 'heavy') throw new CliError(`bench: --mix must be realistic or heavy (got ${opts.mix})`, 2);
       const events = Number(opts.events);
       const blocks = Number(opts.blocks);
       if (!Number.isSafeInteger(events) || events < 2 || !Number.isSafeInteger(blocks) || blocks < 1) {
@@ -19,6 +21,7 @@ export function register(program: Command, _context: CliContext): void {
       const result = await runEvmBench({
         events,
         blocks,
+        mix: opts.mix,
         ...(postgresUrl ? { postgresUrl } : {}),
         log: (line) => process.stderr.write(`bench: ${line}\n`),
       });
