@@ -62,7 +62,8 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`liqscope: ${redactText(error.message)}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
-  logger.error({ err: error }, 'command failed');
+  // One clear line for people and cron logs; the stack only when asked for (LIQSCOPE_LOG_LEVEL=debug).
+  logger.debug({ err: error }, 'command failed');
   process.stderr.write(`liqscope: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
   return 1;
 }
