@@ -35,8 +35,8 @@ export function anvilBinaryPath(): string {
 
 /**
  * Starts anvil on 127.0.0.1 with a real chain id. Transactions are mined in arrival order (`--order fifo`)
- * so that the log emitter's blocks hold their logs in the order they were sent, and the block gas limit
- * is lifted so one block can carry thousands of logs.
+ * so that the log emitter's blocks hold their logs in the order they were sent, the block gas limit is
+ * lifted so one block can carry thousands of logs, and no state is persisted to disk.
  */
 export async function startLocalChain(options: LocalChainOptions): Promise<LocalChain> {
   const args = [
@@ -47,6 +47,10 @@ export async function startLocalChain(options: LocalChainOptions): Promise<Local
     '--disable-block-gas-limit',
     '--disable-code-size-limit',
     '--accounts', '2',
+    // Without this, anvil writes every historical state past its in-memory window to ~/.foundry/anvil/tmp:
+    // about 4 GB per 20,000-block benchmark, and never removed when the process is killed (this filled a
+    // machine's disk). liqscope reads logs, headers and snapshots, never old state, so none is kept on disk.
+    '--max-persisted-states', '0',
   ];
   if (options.genesisTimestamp !== undefined) args.push('--timestamp', String(options.genesisTimestamp));
   const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
