@@ -10,13 +10,14 @@ import { openDatabase, type LiqscopeDb } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { indexConfig } from '../src/indexer/index-config.ts';
 import { encodeAnswerUpdated } from '../src/protocols/chainlink/encode.ts';
+import { GMX_V2_EVENT_EMITTER } from '../src/protocols/gmx-v2/deployments.ts';
 import { oraclePriceUpdateLog, orderExecutedLog, orderKeyFromNonce, positionDecreaseLog, positionFeesLog, positionKey } from '../src/protocols/gmx-v2/encode.ts';
 import { encodeEmitterCalldata } from '../src/sim/emitter-bytecode.ts';
 import { startLocalChain, type LocalChain } from '../src/sim/local-chain.ts';
 import { installLogEmitter, rpc } from '../src/sim/log-emitter.ts';
 
 /** Real addresses (shared/formats.md, src/protocols/*): GMX v2 EventEmitter and Chainlink ETH/USD on Arbitrum. */
-const GMX_EVENT_EMITTER: Address = '0xC8ee91A54287DB53897056e12D9819156D3822Fb';
+const GMX_EVENT_EMITTER: Address = GMX_V2_EVENT_EMITTER.arbitrum.address;
 const CHAINLINK_ETH_USD: Address = '0x3607e46698d218B3a5Cae44bF381475C0a5e2ca7';
 const ETH_USD_MARKET: Address = '0x70d95587d40A2caf56bd97485aB3Eec10Bee6336';
 const USDC: Address = '0xaf88d065e77c8cC2239327C5EDb3A432268e5831';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { configSchema } from '../config/schema.ts';
+import { GMX_V2_EVENT_EMITTER } from './gmx-v2/deployments.ts';
 
 /**
  * Ready configurations for `liqscope init --preset <name>`: real contract addresses and start blocks
@@ -48,11 +49,11 @@ const PYTH_ETH_USD = '0xff61491a931112ddf1bd8147cd1b641375f79f5825126d6654808746
 export const PRESETS: Record<string, Preset> = {
   'gmx-v2-arbitrum': {
     description: 'GMX v2 on Arbitrum: liquidations, ADL, oracle prices (EventEmitter)',
-    sources: [{ name: 'gmx-v2-arbitrum', protocol: 'gmx-v2', chain: 'arbitrum', addresses: ['0xC8ee91A54287DB53897056e12D9819156D3822Fb'], startBlock: 107_737_756 }],
+    sources: [{ name: 'gmx-v2-arbitrum', protocol: 'gmx-v2', chain: 'arbitrum', addresses: [GMX_V2_EVENT_EMITTER.arbitrum.address], startBlock: GMX_V2_EVENT_EMITTER.arbitrum.startBlock }],
   },
   'gmx-v2-avalanche': {
     description: 'GMX v2 on Avalanche (EventEmitter)',
-    sources: [{ name: 'gmx-v2-avalanche', protocol: 'gmx-v2', chain: 'avalanche', addresses: ['0xDb17B211c34240B014ab6d61d4A31FA0C0e20c26'], startBlock: 32_162_455 }],
+    sources: [{ name: 'gmx-v2-avalanche', protocol: 'gmx-v2', chain: 'avalanche', addresses: [GMX_V2_EVENT_EMITTER.avalanche.address], startBlock: GMX_V2_EVENT_EMITTER.avalanche.startBlock }],
   },
   'gmx-v1-arbitrum': {
     description: 'GMX v1 on Arbitrum (Vault, FastPriceEvents)',

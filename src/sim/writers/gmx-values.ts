@@ -3,6 +3,7 @@ import { GMX_V2_MARKETS } from '../../protocols/gmx-v2/markets.ts';
 import { GMX_TOKENS } from '../../protocols/gmx-v2/tokens.ts';
 import { CHAINLINK_FEEDS } from '../../protocols/chainlink/feeds.ts';
 import { orderKeyFromNonce, positionKey } from '../../protocols/gmx-v2/encode.ts';
+import { GMX_V2_EVENT_EMITTER } from '../../protocols/gmx-v2/deployments.ts';
 import { mulDec, toRaw } from '../units.ts';
 
 /**
@@ -12,7 +13,7 @@ import { mulDec, toRaw } from '../units.ts';
  * so both hold the very same integers.
  */
 export const ARBITRUM_CHAIN_ID = 42161;
-export const GMX_EVENT_EMITTER: Address = '0xC8ee91A54287DB53897056e12D9819156D3822Fb';
+export const GMX_EVENT_EMITTER: Address = GMX_V2_EVENT_EMITTER.arbitrum.address;
 export const ARBITRUM_USDC = '0xaf88d065e77c8cc2239327c5edb3a432268e5831';
 const USDC_DECIMALS = 6;
 
