@@ -186,25 +186,38 @@ export interface PositionDecreaseParams extends Common {
   positionKey?: Hex;
 }
 
+/**
+ * The first 14 uint keys, in order, that PositionIncrease and PositionDecrease share (shared/formats.md §1).
+ * Funding and borrowing fields are zero: liqscope reads none of them.
+ */
+function positionUintCore(p: {
+  sizeInUsd?: bigint; sizeInTokens?: bigint; collateralAmount?: bigint; executionPrice: bigint;
+  indexTokenPrice: PriceMinMax; collateralTokenPrice: PriceMinMax; sizeDeltaUsd: bigint; sizeDeltaInTokens: bigint;
+}): Record<string, bigint> {
+  return {
+    sizeInUsd: p.sizeInUsd ?? 0n,
+    sizeInTokens: p.sizeInTokens ?? 0n,
+    collateralAmount: p.collateralAmount ?? 0n,
+    borrowingFactor: 0n,
+    fundingFeeAmountPerSize: 0n,
+    longTokenClaimableFundingAmountPerSize: 0n,
+    shortTokenClaimableFundingAmountPerSize: 0n,
+    executionPrice: p.executionPrice,
+    'indexTokenPrice.max': p.indexTokenPrice.max,
+    'indexTokenPrice.min': p.indexTokenPrice.min,
+    'collateralTokenPrice.max': p.collateralTokenPrice.max,
+    'collateralTokenPrice.min': p.collateralTokenPrice.min,
+    sizeDeltaUsd: p.sizeDeltaUsd,
+    sizeDeltaInTokens: p.sizeDeltaInTokens,
+  };
+}
+
 /** PositionDecrease (EventLog1, topic1 = account) with the current (2025) key set. */
 export function positionDecreaseLog(p: PositionDecreaseParams): EncodedLog {
   const base: EventLogDataInput = {
     address: { account: p.account, market: p.market, collateralToken: p.collateralToken },
     uint: {
-      sizeInUsd: p.sizeInUsd ?? 0n,
-      sizeInTokens: p.sizeInTokens ?? 0n,
-      collateralAmount: p.collateralAmount ?? 0n,
-      borrowingFactor: 0n,
-      fundingFeeAmountPerSize: 0n,
-      longTokenClaimableFundingAmountPerSize: 0n,
-      shortTokenClaimableFundingAmountPerSize: 0n,
-      executionPrice: p.executionPrice,
-      'indexTokenPrice.max': p.indexTokenPrice.max,
-      'indexTokenPrice.min': p.indexTokenPrice.min,
-      'collateralTokenPrice.max': p.collateralTokenPrice.max,
-      'collateralTokenPrice.min': p.collateralTokenPrice.min,
-      sizeDeltaUsd: p.sizeDeltaUsd,
-      sizeDeltaInTokens: p.sizeDeltaInTokens,
+      ...positionUintCore(p),
       collateralDeltaAmount: p.collateralDeltaAmount ?? 0n,
       'values.priceImpactDiffUsd': 0n,
       orderType: p.orderType,
@@ -257,20 +270,7 @@ export function positionIncreaseLog(p: PositionIncreaseParams): EncodedLog {
   const base: EventLogDataInput = {
     address: { account: p.account, market: p.market, collateralToken: p.collateralToken },
     uint: {
-      sizeInUsd: p.sizeInUsd,
-      sizeInTokens: p.sizeInTokens,
-      collateralAmount: p.collateralAmount,
-      borrowingFactor: 0n,
-      fundingFeeAmountPerSize: 0n,
-      longTokenClaimableFundingAmountPerSize: 0n,
-      shortTokenClaimableFundingAmountPerSize: 0n,
-      executionPrice: p.executionPrice,
-      'indexTokenPrice.max': p.indexTokenPrice.max,
-      'indexTokenPrice.min': p.indexTokenPrice.min,
-      'collateralTokenPrice.max': p.collateralTokenPrice.max,
-      'collateralTokenPrice.min': p.collateralTokenPrice.min,
-      sizeDeltaUsd: p.sizeDeltaUsd,
-      sizeDeltaInTokens: p.sizeDeltaInTokens,
+      ...positionUintCore(p),
       orderType: p.orderType ?? ORDER_TYPE.MarketIncrease,
       increasedAtTime: p.increasedAtTime ?? 0n,
     },
