@@ -14,24 +14,54 @@ const UNNEST_ROWS = 20_000;
  * Inserts raw logs with one `insert … select from unnest(arrays)` per 20,000 rows: a multi-row insert
  * whose parameter count does not grow with the row count, and much cheaper to parse than 14 binds per
  * row. Idempotent on (source_id, block_number, log_index).
+ *
+ * The log data travels as ONE binary bytea parameter (all payloads concatenated) plus offsets and
+ * lengths that cut it back into rows on the server. Sent as a text array of hex strings instead, the
+ * server spent most of the insert parsing the array literal and decoding hex: measured on 30,000 GMX
+ * logs (118 MB), 4.7 s of server CPU against 0.8 s this way.
  */
 export async function insertRawLogs(db: Db, sourceId: string, logs: readonly RawLog[]): Promise<void> {
   for (let i = 0; i < logs.length; i += UNNEST_ROWS) {
     const part = logs.slice(i, i + UNNEST_ROWS);
     const col = <T>(f: (log: RawLog) => T): T[] => part.map(f);
+    const { blob, offsets, lengths } = concatData(part);
     await sql`
       insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
                             address, topic0, topic1, topic2, topic3, data)
       select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
-             topic0, topic1, topic2, topic3, decode(substr(data, 3), 'hex') from unnest(
+             topic0, topic1, topic2, topic3, substring(${blob}::bytea from data_offset for data_length) from unnest(
         ${col((l) => l.chainId)}::int[], ${col((l) => l.blockNumber.toString())}::int8[], ${col((l) => l.blockHash)}::text[],
         ${col((l) => (l.blockTime ? l.blockTime.toISOString() : null))}::timestamptz[], ${col((l) => l.txHash)}::text[],
         ${col((l) => l.txIndex)}::int[], ${col((l) => l.logIndex)}::int[], ${col((l) => l.address)}::text[],
         ${col((l) => l.topics[0] ?? null)}::text[], ${col((l) => l.topics[1] ?? null)}::text[],
-        ${col((l) => l.topics[2] ?? null)}::text[], ${col((l) => l.topics[3] ?? null)}::text[], ${col((l) => l.data)}::text[])
-        as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3, data)
+        ${col((l) => l.topics[2] ?? null)}::text[], ${col((l) => l.topics[3] ?? null)}::text[], ${offsets}::int[], ${lengths}::int[])
+        as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3,
+             data_offset, data_length)
       on conflict (source_id, block_number, log_index) do nothing`.execute(db);
   }
+}
+
+/** The logs' data as bytes, end to end, with each log's 1-based offset (SQL substring) and length. */
+function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
+  const offsets: number[] = new Array(logs.length);
+  const lengths: number[] = new Array(logs.length);
+  let total = 0;
+  for (let i = 0; i < logs.length; i++) {
+    lengths[i] = (logs[i]!.data.length - 2) >> 1;
+    offsets[i] = total + 1;
+    total += lengths[i]!;
+  }
+  // Hex is written straight into one buffer: no per-log buffers, no second copy.
+  const blob = Buffer.allocUnsafe(total);
+  for (let i = 0; i < logs.length; i++) {
+    const log = logs[i]!;
+    const written = blob.write(log.data.slice(2), offsets[i]! - 1, lengths[i]!, 'hex');
+    // Buffer#write stops at the first non-hex pair; the fetcher has validated the data, so this is a bug guard.
+    if (written !== lengths[i] || log.data.length % 2 !== 0) {
+      throw new Error(`log ${log.txHash}:${log.logIndex} in block ${log.blockNumber}: data is not whole hex bytes`);
+    }
+  }
+  return { blob, offsets, lengths };
 }
 
 /** Stores headers; the newest knowledge of a block number wins (a rolled-back branch was deleted first). */
