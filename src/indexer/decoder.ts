@@ -10,7 +10,10 @@ import type {
   NewVenueEvent,
 } from '../db/schema.ts';
 
-/** One log as fetched from eth_getLogs and kept in raw_logs: exact, lower-case hex. */
+/**
+ * One log as fetched from eth_getLogs and kept in raw_logs. Hashes, addresses and topics are lower-case
+ * hex; `data` is hex as the node sent it (nodes send lower case, but decoders must not depend on it).
+ */
 export interface RawLog {
   chainId: number;
   blockNumber: bigint;
@@ -23,6 +26,8 @@ export interface RawLog {
   address: Address;
   topics: Hex[];
   data: Hex;
+  /** `data` as bytes, when the fetcher already has them (it checks hex by converting); else derived on write. */
+  dataBytes?: Uint8Array;
 }
 
 /** What a source is, as the decoder needs to know it (from the config's `sources` entry). */

@@ -1,8 +1,9 @@
-import { getHttpRpcClient, type HttpRpcClient } from 'viem/utils';
 import { logger, redactUrl } from '../../logger.ts';
 import { backoffDelay, sleep } from './backoff.ts';
+import { postJson } from './http-transport.ts';
+import { parseJson, unwrap } from './json-rpc.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
-import { classifyRpcError, JsonRpcError, MalformedResponseError, RangeRefusalError } from './rpc-errors.ts';
+import { classifyRpcError, MalformedResponseError, RangeRefusalError } from './rpc-errors.ts';
 
 export interface RpcClientOptions {
   /** Endpoints in order of preference; the client fails over to the next one on errors. */
@@ -27,9 +28,11 @@ export interface RpcCall {
 interface Endpoint {
   url: string;
   label: string;
-  http: HttpRpcClient;
   limiter: AdaptiveRateLimiter;
 }
+
+/** Large getLogs pages are legitimate (the range sizer keeps them bounded); this only stops a runaway. */
+const MAX_BODY_BYTES = 512 * 1024 * 1024;
 
 /** Counts kept for the progress display, the benchmark and the tests. */
 export interface RpcStats {
@@ -40,7 +43,7 @@ export interface RpcStats {
 }
 
 /**
- * JSON-RPC over HTTP (viem's HTTP client) with per-endpoint adaptive pacing, retries with exponential
+ * JSON-RPC over HTTP with per-endpoint adaptive pacing, retries with exponential
  * backoff and jitter, and failover across endpoints. It never retries a range refusal: the log fetcher
  * must split the range instead.
  */
@@ -64,24 +67,30 @@ export class EvmRpcClient {
     this.endpoints = options.urls.map((url) => ({
       url,
       label: redactUrl(url),
-      // Large getLogs pages are legitimate; the range sizer keeps them bounded.
-      http: getHttpRpcClient(url, { timeout: this.timeoutMs, maxResponseBodySize: 512 * 1024 * 1024 }),
       limiter: new AdaptiveRateLimiter(options.requestsPerSecond),
     }));
   }
 
   /** One call; resolves with `parse(result)`. A `parse` that throws MalformedResponseError triggers a retry. */
   request<T>(call: RpcCall, parse: (result: unknown) => T): Promise<T> {
-    return this.send([call], (results) => [parse(results[0])], false).then((r) => r[0] as T);
+    return this.send([call], false, (body) => parse(unwrap(parseJson(body))));
+  }
+
+  /**
+   * One call whose response body `parseBody` reads itself (eth_getLogs pages, see logs-body.ts). It must
+   * throw the JSON-RPC error of an error response (`unwrap` does) and MalformedResponseError for garbage.
+   */
+  requestBody<T>(call: RpcCall, parseBody: (body: Buffer) => T): Promise<T> {
+    return this.send([call], false, parseBody);
   }
 
   /** Several calls in one HTTP request (JSON-RPC batch); all are retried together on a failure. */
   batch<T>(calls: RpcCall[], parse: (result: unknown, index: number) => T): Promise<T[]> {
     if (calls.length === 0) return Promise.resolve([]);
-    return this.send(calls, (results) => results.map((r, i) => parse(r, i)), true);
+    return this.send(calls, true, (body) => batchResults(calls, parseJson(body)).map((r, i) => parse(r, i)));
   }
 
-  private async send<T>(calls: RpcCall[], parse: (results: unknown[]) => T[], asBatch: boolean): Promise<T[]> {
+  private async send<T>(calls: RpcCall[], asBatch: boolean, parse: (body: Buffer) => T): Promise<T> {
     const isGetLogs = calls.length === 1 && calls[0]!.method === 'eth_getLogs';
     let transientAttempts = 0;
     let rateLimitedAttempts = 0;
@@ -92,8 +101,12 @@ export class EvmRpcClient {
       await endpoint.limiter.acquire(signal);
       for (const call of calls) this.stats.calls[call.method] = (this.stats.calls[call.method] ?? 0) + 1;
       try {
-        const results = await this.sendOnce(endpoint, calls, asBatch);
-        const parsed = parse(results);
+        const body = await postJson(endpoint.url, requestBody(calls, asBatch), {
+          timeoutMs: this.timeoutMs,
+          maxBodyBytes: MAX_BODY_BYTES,
+          ...(signal ? { signal } : {}),
+        });
+        const parsed = parse(body);
         endpoint.limiter.onSuccess();
         return parsed;
       } catch (error) {
@@ -132,41 +145,28 @@ export class EvmRpcClient {
       }
     }
   }
-
-  private async sendOnce(endpoint: Endpoint, calls: RpcCall[], asBatch: boolean): Promise<unknown[]> {
-    const signal = this.options.signal;
-    const fetchOptions = signal ? { signal } : undefined;
-    if (!asBatch) {
-      const response = (await endpoint.http.request({ body: calls[0]!, ...(fetchOptions ? { fetchOptions } : {}) })) as unknown;
-      return [unwrap(response)];
-    }
-    const body = calls.map((call, id) => ({ ...call, id }));
-    const responses = (await endpoint.http.request({ body, ...(fetchOptions ? { fetchOptions } : {}) })) as unknown;
-    if (!Array.isArray(responses)) throw new MalformedResponseError('batch response is not a list');
-    const byId = new Map<number, unknown>();
-    for (const response of responses) {
-      if (typeof response !== 'object' || response === null) throw new MalformedResponseError('batch response entry is not an object');
-      byId.set(Number((response as { id?: unknown }).id), response);
-    }
-    return body.map((call) => {
-      const response = byId.get(call.id);
-      if (response === undefined) throw new MalformedResponseError(`batch response lacks id ${call.id}`);
-      return unwrap(response);
-    });
-  }
 }
 
-/** Returns `result` or throws the JSON-RPC error carried with HTTP 200. */
-function unwrap(response: unknown): unknown {
-  if (typeof response !== 'object' || response === null) throw new MalformedResponseError('JSON-RPC response is not an object');
-  const r = response as { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
-  if (r.error !== undefined && r.error !== null) {
-    const code = typeof r.error.code === 'number' ? r.error.code : -32603;
-    const base = typeof r.error.message === 'string' ? r.error.message : JSON.stringify(r.error);
-    // Some providers put the useful part (a suggested range) in `data`; keep it in the message.
-    const message = r.error.data === undefined ? base : `${base} ${JSON.stringify(r.error.data)}`;
-    throw new JsonRpcError(code, message, r.error.data);
+function requestBody(calls: RpcCall[], asBatch: boolean): string {
+  if (!asBatch) return JSON.stringify({ jsonrpc: '2.0', id: 0, ...calls[0]! });
+  return JSON.stringify(calls.map((call, id) => ({ jsonrpc: '2.0', id, ...call })));
+}
+
+/** A batch's results in call order (servers may answer in any order; ids say which is which). */
+function batchResults(calls: RpcCall[], responses: unknown): unknown[] {
+  if (!Array.isArray(responses)) {
+    // A server that rejects the whole batch answers with one error object.
+    if (typeof responses === 'object' && responses !== null && 'error' in responses) unwrap(responses);
+    throw new MalformedResponseError('batch response is not a list');
   }
-  if (!('result' in r)) throw new MalformedResponseError('JSON-RPC response has neither result nor error');
-  return r.result;
+  const byId = new Map<number, unknown>();
+  for (const response of responses) {
+    if (typeof response !== 'object' || response === null) throw new MalformedResponseError('batch response entry is not an object');
+    byId.set(Number((response as { id?: unknown }).id), response);
+  }
+  return calls.map((_, id) => {
+    const response = byId.get(id);
+    if (response === undefined) throw new MalformedResponseError(`batch response lacks id ${id}`);
+    return unwrap(response);
+  });
 }

@@ -1,5 +1,5 @@
-import { HttpRequestError, RpcRequestError, TimeoutError } from 'viem';
 import { redactText } from '../../logger.ts';
+import { HttpStatusError, NetworkError, RequestTimeoutError } from './http-transport.ts';
 import { isRateLimitText, parseRangeRefusal, type RangeRefusal } from './range-refusal.ts';
 
 /** A response that arrived but cannot be what the method returns (truncated, wrong shape, bad hex). */
@@ -60,6 +60,16 @@ function errorText(error: unknown): string {
   return parts.join(' | ');
 }
 
+/** The JSON-RPC error code in a non-2xx body, when the body is a JSON-RPC error (some providers send 4xx with one). */
+function jsonRpcCodeOf(body: string): number | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'number' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function retryAfter(headers: Headers | undefined): number | undefined {
   const value = headers?.get('retry-after');
   if (!value) return undefined;
@@ -76,18 +86,15 @@ export function classifyRpcError(error: unknown, isGetLogs: boolean): Classified
   const text = errorText(error);
   const message = redactText(text);
   if (error instanceof MalformedResponseError) return { kind: 'transient', message };
-  if (error instanceof TimeoutError) return { kind: 'transient', message };
+  if (error instanceof RequestTimeoutError) return { kind: 'transient', message };
 
   let status: number | undefined;
   let headers: Headers | undefined;
   let rpcCode: number | undefined;
-  if (error instanceof HttpRequestError) {
+  if (error instanceof HttpStatusError) {
     status = error.status;
     headers = error.headers;
-  } else if (error instanceof RpcRequestError) {
-    status = (error as { status?: number }).status;
-    headers = (error as { headers?: Headers }).headers;
-    rpcCode = error.code;
+    rpcCode = jsonRpcCodeOf(error.body);
   } else if (error instanceof JsonRpcError) {
     rpcCode = error.code;
   }
@@ -101,10 +108,8 @@ export function classifyRpcError(error: unknown, isGetLogs: boolean): Classified
     return { kind: 'rate-limited', message, ...(after !== undefined ? { retryAfterSeconds: after } : {}) };
   }
   if (status !== undefined && status >= 500) return { kind: 'transient', message };
-  if (error instanceof HttpRequestError && status === undefined) {
-    // No status: the request never got a response (reset, refused connection) or the body was not JSON.
-    return { kind: 'transient', message };
-  }
+  // No response at all (reset, refused connection, closed mid-body): another try may get one.
+  if (error instanceof NetworkError) return { kind: 'transient', message };
   if (status === 408 || status === 425) return { kind: 'transient', message };
   if (rpcCode !== undefined) {
     // Invalid request/params/method are our bug or an unsupported method: retrying cannot help.

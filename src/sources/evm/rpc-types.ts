@@ -1,5 +1,7 @@
 import type { Address, Hex } from 'viem';
 import type { RawLog } from '../../indexer/decoder.ts';
+import { parseJson, unwrap } from './json-rpc.ts';
+import { splitLogsBody } from './logs-body.ts';
 import { MalformedResponseError } from './rpc-errors.ts';
 
 /** A block header as the indexer keeps it (`blocks` table). */
@@ -28,8 +30,17 @@ function quantity(obj: Record<string, unknown>, key: string, what: string): bigi
   return BigInt(hex);
 }
 
-/** Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). */
-export function parseRpcLog(value: unknown, chainId: number): RawLog & { removed: boolean } {
+/** A log's data already cut out of the response and checked to be hex (logs-body.ts). */
+export interface LogPayload {
+  data: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). With
+ * `payloads`, the entry's `data` is an index into them.
+ */
+export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly LogPayload[]): RawLog & { removed: boolean } {
   if (typeof value !== 'object' || value === null) throw new MalformedResponseError('eth_getLogs: a log is not an object');
   const obj = value as Record<string, unknown>;
   const what = 'eth_getLogs log';
@@ -38,6 +49,7 @@ export function parseRpcLog(value: unknown, chainId: number): RawLog & { removed
     throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
   }
   const ts = obj.blockTimestamp;
+  const payload = payloads ? payloadOf(obj.data, payloads) : undefined;
   return {
     chainId,
     blockNumber: quantity(obj, 'blockNumber', what),
@@ -49,16 +61,44 @@ export function parseRpcLog(value: unknown, chainId: number): RawLog & { removed
     logIndex: Number(quantity(obj, 'logIndex', what)),
     address: field(obj, 'address', ADDRESS, what) as Address,
     topics: (topics as string[]).map((t) => t.toLowerCase() as Hex),
-    data: field(obj, 'data', HEX, what),
+    data: payload ? (payload.data as Hex) : field(obj, 'data', HEX, what),
+    ...(payload ? { dataBytes: payload.bytes } : {}),
     removed: obj.removed === true,
   };
 }
 
-export function parseLogs(value: unknown, chainId: number): RawLog[] {
+function payloadOf(index: unknown, payloads: readonly LogPayload[]): LogPayload {
+  // splitLogsBody replaced every log's data string by a number, so anything else was not a hex string.
+  const payload = typeof index === 'number' ? payloads[index] : undefined;
+  if (!payload) throw new MalformedResponseError('eth_getLogs log: field data is missing or not a string');
+  return payload;
+}
+
+/**
+ * Reads an eth_getLogs response body (see logs-body.ts for why not JSON.parse). Throws the JSON-RPC
+ * error of an error response, so that range refusals are seen, and MalformedResponseError for garbage.
+ */
+export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
+  const split = splitLogsBody(body);
+  let response: unknown;
+  try {
+    response = JSON.parse(split.json);
+  } catch (error) {
+    throw new MalformedResponseError(`eth_getLogs: response is not JSON (${body.length} bytes): ${(error as Error).message}`);
+  }
+  // An error object is read from the untouched body: its own `data` (a provider's hint) stays as sent.
+  if (typeof response === 'object' && response !== null && 'error' in response && (response as { error: unknown }).error != null) {
+    unwrap(parseJson(body));
+  }
+  const payloads = split.payloads.map((data, i) => ({ data, bytes: split.bytes[i]! }));
+  return parseLogs(unwrap(response), chainId, payloads);
+}
+
+export function parseLogs(value: unknown, chainId: number, payloads?: readonly LogPayload[]): RawLog[] {
   if (!Array.isArray(value)) throw new MalformedResponseError(`eth_getLogs: result is not a list (${typeof value})`);
   const logs: RawLog[] = [];
   for (const entry of value) {
-    const log = parseRpcLog(entry, chainId);
+    const log = parseRpcLog(entry, chainId, payloads);
     // A log flagged removed belongs to a dropped branch; the reorg check decides what to do.
     if (log.removed) throw new MalformedResponseError('eth_getLogs returned a removed log (reorg in progress)');
     const { removed: _removed, ...raw } = log;
