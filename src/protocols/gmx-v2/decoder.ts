@@ -112,6 +112,27 @@ function parseFees(event: GmxEvent, blockNumber: bigint): Fees {
   };
 }
 
+/** A Fees stored in pending_joins (where toJson made its bigints decimal strings). */
+function feesFromPending(payload: Record<string, unknown> | undefined): Fees | undefined {
+  if (!payload) return undefined;
+  const f = payload as unknown as { [K in keyof Fees]: Fees[K] extends bigint ? string : Fees[K] };
+  return {
+    orderKey: f.orderKey,
+    blockNumber: BigInt(f.blockNumber),
+    liquidationFeeAmount: BigInt(f.liquidationFeeAmount),
+    positionFeeAmount: BigInt(f.positionFeeAmount),
+    collateralPriceMin: BigInt(f.collateralPriceMin),
+    liquidationFeeUsd: f.liquidationFeeUsd,
+    positionFeeUsd: f.positionFeeUsd,
+  };
+}
+
+function insolventFromPending(payload: Record<string, unknown> | undefined): Insolvent | undefined {
+  if (!payload) return undefined;
+  const ins = payload as unknown as { orderKey: string; remainingCostUsd: string; badDebtUsd: string };
+  return { orderKey: ins.orderKey, remainingCostUsd: BigInt(ins.remainingCostUsd), badDebtUsd: ins.badDebtUsd };
+}
+
 function parseInsolvent(event: GmxEvent): Insolvent {
   const orderKey = req(event, 'bytes32', 'orderKey');
   const remainingCostUsd = req(event, 'uint', 'remainingCostUsd');
@@ -123,6 +144,10 @@ function parseInsolvent(event: GmxEvent): Insolvent {
 /** The columns a position change (increase / decrease / liquidation / ADL) shares. */
 interface PositionCore {
   base: ChainRowBase & { market: string; symbol: string | null; account: string; side: 'long' | 'short'; time: Date };
+  collateralToken: string;
+  indexMin: bigint;
+  indexMax: bigint;
+  collateralMin: bigint;
   sizeRaw: bigint;
   size: string | null;
   sizeUsd: string;
@@ -157,15 +182,14 @@ function positionCore(parsed: Parsed, source: SourceInfo, registry: Registry): P
   const decimals = market?.indexDecimals;
   const flags = decimals === undefined ? ['unknown_market'] : [];
   const priceDecimals = decimals === undefined ? undefined : USD_DECIMALS - decimals;
+  const orderTypeText = orderType.toString();
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(GMX_V2, log, source);
   return {
-    base: {
-      ...chainRowBase(GMX_V2, log, source),
-      market: marketAddress,
-      symbol: market?.symbol ?? null,
-      account,
-      side: side(isLong),
-      time,
-    },
+    base: { venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market: marketAddress, symbol: market?.symbol ?? null, account, side: side(isLong), time },
+    collateralToken,
+    indexMin,
+    indexMax,
+    collateralMin,
     sizeRaw: sizeDeltaInTokens,
     size: decimals === undefined ? null : scaleDown(sizeDeltaInTokens, decimals),
     sizeUsd: usd(sizeDeltaUsd),
@@ -178,8 +202,8 @@ function positionCore(parsed: Parsed, source: SourceInfo, registry: Registry): P
     extra: {
       orderKey,
       positionKey,
-      orderType: orderType.toString(),
-      orderTypeName: ORDER_TYPE_NAMES[orderType.toString()] ?? null,
+      orderType: orderTypeText,
+      orderTypeName: ORDER_TYPE_NAMES[orderTypeText] ?? null,
       collateralToken,
       sizeInUsd: req(event, 'uint', 'sizeInUsd').toString(),
       sizeInTokens: req(event, 'uint', 'sizeInTokens').toString(),
@@ -201,39 +225,28 @@ interface DecreaseRows {
   core: PositionCore;
   basePnlUsd: bigint;
   collateralDeltaAmount: bigint;
-  collateralToken: string;
-  indexMin: bigint;
-  indexMax: bigint;
-  collateralMin: bigint;
 }
 
 function parseDecrease(parsed: Parsed, source: SourceInfo, registry: Registry): DecreaseRows {
   const core = positionCore(parsed, source, registry);
   const { event } = parsed;
   const basePnlUsd = req(event, 'int', 'basePnlUsd');
-  req(event, 'int', 'priceImpactUsd');
+  const priceImpactUsd = req(event, 'int', 'priceImpactUsd');
   core.extra.basePnlUsd = basePnlUsd.toString();
-  core.extra.priceImpactUsd = req(event, 'int', 'priceImpactUsd').toString();
+  core.extra.priceImpactUsd = priceImpactUsd.toString();
   const collateralDeltaAmount = req(event, 'uint', 'collateralDeltaAmount');
   core.extra.collateralDeltaAmount = collateralDeltaAmount.toString();
   const proportional = opt(event, 'int', 'proportionalPendingImpactUsd', 'proportionalImpactPendingUsd');
   if (proportional !== undefined) core.extra.proportionalPendingImpactUsd = proportional.toString();
   const totalImpact = opt(event, 'int', 'totalImpactUsd');
   if (totalImpact !== undefined) core.extra.totalImpactUsd = totalImpact.toString();
-  return {
-    core,
-    basePnlUsd,
-    collateralDeltaAmount,
-    collateralToken: req(event, 'address', 'collateralToken'),
-    indexMin: req(event, 'uint', 'indexTokenPrice.min'),
-    indexMax: req(event, 'uint', 'indexTokenPrice.max'),
-    collateralMin: req(event, 'uint', 'collateralTokenPrice.min'),
-  };
+  return { core, basePnlUsd, collateralDeltaAmount };
 }
 
 function tradeRow(core: PositionCore, action: 'increase' | 'decrease', pnlUsd: string | null, fees: Fees | undefined): NewTrade {
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time } = core.base;
   return {
-    ...core.base,
+    venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time,
     action,
     order_type: ORDER_TYPE_NAMES[core.orderType.toString()] ?? core.orderType.toString(),
     size: core.size,
@@ -250,8 +263,9 @@ function tradeRow(core: PositionCore, action: 'increase' | 'decrease', pnlUsd: s
 
 function adlRow(d: DecreaseRows, fees: Fees | undefined, orderExecuted: Record<string, unknown>): NewAdlEvent {
   const { core } = d;
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time } = core.base;
   return {
-    ...core.base,
+    venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time,
     size: core.size,
     size_raw: core.sizeRaw.toString(),
     size_usd: core.sizeUsd,
@@ -261,7 +275,7 @@ function adlRow(d: DecreaseRows, fees: Fees | undefined, orderExecuted: Record<s
     pnl_usd: usd(d.basePnlUsd),
     fee_usd: fees ? fees.positionFeeUsd : null,
     flags: core.flags,
-    extra: toJson({ ...core.extra, orderExecuted }),
+    extra: toJson(Object.assign({}, core.extra, { orderExecuted })),
   };
 }
 
@@ -269,18 +283,19 @@ function liquidationRow(d: DecreaseRows, registry: Registry, fees: Fees | undefi
   const { core } = d;
   const decimals = core.market?.indexDecimals;
   // GMX values a long at the index min price and a short at the max price when closing.
-  const oracleRaw = core.base.side === 'long' ? d.indexMin : d.indexMax;
-  const collateral = registry.token(d.collateralToken);
+  const oracleRaw = core.base.side === 'long' ? core.indexMin : core.indexMax;
+  const collateral = registry.token(core.collateralToken);
   const flags = [...core.flags];
   if (!collateral) flags.push('unknown_token');
-  const extra: Record<string, unknown> = { ...core.extra };
+  const extra: Record<string, unknown> = Object.assign({}, core.extra);
   if (fees) {
     extra.liquidationFeeAmount = fees.liquidationFeeAmount.toString();
     extra.positionFeeUsd = fees.positionFeeUsd;
   }
   if (insolvent) extra.remainingCostUsd = insolvent.remainingCostUsd.toString();
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time } = core.base;
   return {
-    ...core.base,
+    venue, chain_id, uid, source_id, block_number, tx_hash, log_index, market, symbol, account, side, time,
     liquidator: null,
     size: core.size,
     size_raw: core.sizeRaw.toString(),
@@ -289,11 +304,11 @@ function liquidationRow(d: DecreaseRows, registry: Registry, fees: Fees | undefi
     price_raw: core.priceRaw.toString(),
     mark_price: null,
     oracle_price: decimals === undefined ? null : scaleDown(oracleRaw, USD_DECIMALS - decimals),
-    collateral_token: d.collateralToken,
+    collateral_token: core.collateralToken,
     // collateralDeltaAmount = collateral before − after the decrease (DecreasePositionUtils.decreasePosition):
     // for a full liquidation, the position's whole collateral at liquidation.
     collateral_amount: collateral ? scaleDown(d.collateralDeltaAmount, collateral.decimals) : null,
-    collateral_usd: mulScaled(d.collateralDeltaAmount, d.collateralMin, USD_DECIMALS),
+    collateral_usd: mulScaled(d.collateralDeltaAmount, core.collateralMin, USD_DECIMALS),
     pnl_usd: usd(d.basePnlUsd),
     fee_usd: fees?.liquidationFeeUsd ?? (fees ? '0' : null),
     bad_debt_usd: insolvent ? insolvent.badDebtUsd : null,
@@ -394,13 +409,9 @@ export const gmxV2Decoder: EvmDecoder = {
     await deletePending(trx, source.id, PENDING.insolventClose, [...pendingInsolvent.keys()]);
     for (const { parsed: p, d } of liquidations) {
       const key = d.core.orderKey;
-      const f = fees.get(key) ?? (pendingFees.get(key) as Fees | undefined);
-      const ins = insolvents.get(key)?.insolvent ?? (pendingInsolvent.get(key) as Insolvent | undefined);
-      const feesValue = f
-        ? { ...f, blockNumber: BigInt(f.blockNumber), liquidationFeeAmount: BigInt(f.liquidationFeeAmount), positionFeeAmount: BigInt(f.positionFeeAmount) }
-        : undefined;
-      const insValue = ins ? { ...ins, remainingCostUsd: BigInt(ins.remainingCostUsd) } : undefined;
-      out.liquidations.push(liquidationRow(d, registry, feesValue, insValue));
+      const f = fees.get(key) ?? feesFromPending(pendingFees.get(key));
+      const ins = insolvents.get(key)?.insolvent ?? insolventFromPending(pendingInsolvent.get(key));
+      out.liquidations.push(liquidationRow(d, registry, f, ins));
       if (!f) await putPending(trx, source.id, PENDING.liquidation, key, p.log.blockNumber, { uid: d.core.base.uid });
     }
     // Fees / insolvent closes whose position change is not in this batch.
@@ -447,8 +458,9 @@ export const gmxV2Decoder: EvmDecoder = {
       const decrease = decreases.find((x) => x.d.core.orderKey === insolvent.orderKey);
       const ev = p.event;
       try {
+        const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(GMX_V2, p.log, source);
         out.venueEvents.push({
-          ...chainRowBase(GMX_V2, p.log, source),
+          venue, chain_id, uid, source_id, block_number, tx_hash, log_index,
           market: decrease?.d.core.base.market ?? null,
           kind: 'insolvent_close',
           value: insolvent.badDebtUsd,
@@ -507,8 +519,8 @@ export const gmxV2Decoder: EvmDecoder = {
         if (isAdl) {
           const adl = pending.adl as NewAdlEvent;
           await trx.deleteFrom('trades').where('venue', '=', GMX_V2).where('chain_id', '=', oe.parsed.log.chainId).where('uid', '=', String(pending.tradeUid)).execute();
-          const extra = { ...(JSON.parse(String(adl.extra)) as Record<string, unknown>), orderExecuted: oeInfo };
-          out.adlEvents.push({ ...adl, time: new Date(String(adl.time)), extra: toJson(extra) });
+          const extra = Object.assign(JSON.parse(String(adl.extra)) as Record<string, unknown>, { orderExecuted: oeInfo });
+          out.adlEvents.push(Object.assign({}, adl, { time: new Date(String(adl.time)), extra: toJson(extra) }));
         }
       } else if (isAdl) {
         await putPending(trx, source.id, PENDING.orderExecuted, key, oe.parsed.log.blockNumber, oeInfo);
@@ -536,8 +548,9 @@ function oracleRow(p: Parsed, source: SourceInfo, registry: Registry) {
     maxPriceRaw: maxPrice.toString(),
     ...unknownItems(event, KNOWN_KEYS.OraclePriceUpdate!),
   };
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(GMX_V2, log, source);
   return {
-    ...chainRowBase(GMX_V2, log, source),
+    venue, chain_id, uid, source_id, block_number, tx_hash, log_index,
     market: token,
     symbol: info?.symbol ?? null,
     // Unknown token: no decimals, so the prices stay in raw ×10^30 units and the row is flagged.
@@ -561,8 +574,9 @@ function adlStateRow(p: Parsed, source: SourceInfo) {
   const maxPnlFactor = req(event, 'uint', 'maxPnlFactor');
   const isLong = req(event, 'bool', 'isLong');
   const shouldEnableAdl = req(event, 'bool', 'shouldEnableAdl');
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(GMX_V2, log, source);
   return {
-    ...chainRowBase(GMX_V2, log, source),
+    venue, chain_id, uid, source_id, block_number, tx_hash, log_index,
     market: topicToAddress(event.topic1 as Hex),
     kind: 'adl_state',
     // Factors are ×10^30 like USD values.

@@ -4,16 +4,15 @@ import type { RawLog } from '../../indexer/decoder.ts';
 import { DecodeFailure } from '../shared/rows.ts';
 import { ITEM_KINDS, type ItemKind } from './event-names.ts';
 import type { GmxEmitter } from './encode.ts';
-import { decodeEventLogPayload } from './event-log-abi.ts';
+import { decodeEventLogPayload, eventLogValue, type ScalarOf, type ValueAt } from './event-log-abi.ts';
 
 /**
  * Flattening of a GMX v2 EventEmitter log: EventLog / EventLog1 / EventLog2 → eventName, topics and
  * the seven EventLogData item groups as key → value maps (items and arrayItems apart). Decoders read
  * keys through `GmxEvent`, which accepts alternative historical spellings and reports a missing
  * required key with the event name and, when the key exists under another kind, where it was found.
+ * Values are decoded from the log's data only when read (parseGmxLog has checked all of them).
  */
-
-type ScalarOf = { address: string; uint: bigint; int: bigint; bool: boolean; bytes32: string; bytes: string; string: string };
 
 export interface GmxEvent {
   emitter: GmxEmitter;
@@ -21,8 +20,11 @@ export interface GmxEvent {
   eventName: string;
   topic1?: Hex;
   topic2?: Hex;
-  items: { [K in ItemKind]: Map<string, ScalarOf[K]> };
-  arrays: { [K in ItemKind]: Map<string, ScalarOf[K][]> };
+  /** The log's data, which the positions below point into. */
+  data: Hex;
+  /** Where each item's value is, by kind and key. */
+  items: Record<ItemKind, ReadonlyMap<string, ValueAt>>;
+  arrays: Record<ItemKind, ReadonlyMap<string, readonly ValueAt[]>>;
 }
 
 const EMITTER_TOPICS = new Map<string, GmxEmitter>(
@@ -82,13 +84,8 @@ export function parseGmxLog(log: RawLog): GmxEvent {
   const arrays = {} as GmxEvent['arrays'];
   for (const kind of ITEM_KINDS) {
     const group = payload.groups[kind];
-    // The first occurrence of a repeated key wins, as it does on chain for readers of EventLogData.
-    const itemMap = new Map<string, unknown>();
-    for (const { key, value } of group.items) if (!itemMap.has(key)) itemMap.set(key, value);
-    const arrayMap = new Map<string, unknown[]>();
-    for (const { key, value } of group.arrayItems) if (!arrayMap.has(key)) arrayMap.set(key, value);
-    (items as Record<string, unknown>)[kind] = itemMap;
-    (arrays as Record<string, unknown>)[kind] = arrayMap;
+    items[kind] = firstByKey(group.items);
+    arrays[kind] = firstByKey(group.arrayItems);
   }
   const topic1 = log.topics[2]?.toLowerCase() as Hex | undefined;
   const topic2 = log.topics[3]?.toLowerCase() as Hex | undefined;
@@ -98,17 +95,26 @@ export function parseGmxLog(log: RawLog): GmxEvent {
     eventName,
     ...(topic1 ? { topic1 } : {}),
     ...(topic2 ? { topic2 } : {}),
+    data: log.data,
     items,
     arrays,
   };
 }
 
+const NO_ITEMS: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** Key → position; the first occurrence of a repeated key wins, as it does on chain for readers of EventLogData. */
+function firstByKey<T>(entries: readonly { key: string; at: T }[]): ReadonlyMap<string, T> {
+  if (entries.length === 0) return NO_ITEMS;
+  const map = new Map<string, T>();
+  for (const { key, at } of entries) if (!map.has(key)) map.set(key, at);
+  return map;
+}
+
 /** A required item: the first present of `keys` (historical spellings); DecodeFailure if none is. */
 export function req<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: string[]): ScalarOf[K] {
-  for (const key of keys) {
-    const value = event.items[kind].get(key);
-    if (value !== undefined) return value as ScalarOf[K];
-  }
+  const value = opt(event, kind, ...keys);
+  if (value !== undefined) return value;
   const elsewhere = ITEM_KINDS.filter((k) => k !== kind && keys.some((key) => event.items[k].has(key) || event.arrays[k].has(key)));
   const where = elsewhere.length ? ` (found under ${elsewhere.map((k) => `${k} items`).join(', ')}: wrong type)` : '';
   throw new DecodeFailure(event.eventName, `${event.eventName}: missing required ${kind} item "${keys.join('" / "')}"${where}`);
@@ -117,8 +123,8 @@ export function req<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: strin
 /** An optional item: the first present of `keys`, else undefined. */
 export function opt<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: string[]): ScalarOf[K] | undefined {
   for (const key of keys) {
-    const value = event.items[kind].get(key);
-    if (value !== undefined) return value as ScalarOf[K];
+    const at = event.items[kind].get(key);
+    if (at !== undefined) return eventLogValue(event.data, kind, at);
   }
   return undefined;
 }
@@ -130,14 +136,18 @@ export function opt<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: strin
 export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kind of ITEM_KINDS) {
-    for (const [key, value] of event.items[kind]) {
-      if (!known.has(key)) out[key] = typeof value === 'bigint' ? value.toString() : value;
+    for (const [key, at] of event.items[kind]) {
+      if (!known.has(key)) out[key] = jsonReady(eventLogValue(event.data, kind, at));
     }
-    for (const [key, values] of event.arrays[kind]) {
-      out[key] = values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const [key, at] of event.arrays[kind]) {
+      out[key] = at.map((a) => jsonReady(eventLogValue(event.data, kind, a)));
     }
   }
   return out;
+}
+
+function jsonReady(value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 /** bytes32 topic → address (`Cast.toBytes32(address)` reversed). */

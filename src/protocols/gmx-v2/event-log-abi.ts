@@ -9,10 +9,14 @@ import type { ItemKind } from './event-names.ts';
  * {key, value[]}[] }` (shared/formats.md §1).
  *
  * Why not viem's generic decodeEventLog: on real 6 KB PositionDecrease payloads it decodes about 4,000
- * logs/s, which caps indexing far below the 20,000 events/s target. This reads the hex string in place.
- * It is as strict as viem's strict mode and stricter on types: every offset and length is bounds-checked,
- * an address word must have zero padding and a bool word must be 0 or 1; any violation throws
- * `AbiLayoutError` naming the group and what was wrong. test/protocols/gmx-v2-event-log-abi.test.ts
+ * logs/s, which caps indexing far below the 20,000 events/s target.
+ *
+ * It works in two steps. `decodeEventLogPayload` checks the whole layout and decodes the item keys;
+ * each value is only located and checked (in bounds, valid hex, zero address padding, bool 0 or 1,
+ * bytes/string length), so `eventLogValue` can decode it later and cannot fail. That split is for
+ * speed: a PositionFeesCollected log has about 40 items of which the decoder reads 4. It is as strict as
+ * viem's strict mode and stricter on types: every offset and length is bounds-checked, and any violation
+ * throws `AbiLayoutError` naming the group and what was wrong. test/protocols/gmx-v2-event-log-abi.test.ts
  * checks it against viem's decoder on randomised payloads.
  */
 export class AbiLayoutError extends Error {
@@ -21,24 +25,27 @@ export class AbiLayoutError extends Error {
 
 export type ScalarOf = { address: string; uint: bigint; int: bigint; bool: boolean; bytes32: string; bytes: string; string: string };
 
-export interface ItemGroup<T> {
-  items: { key: string; value: T }[];
-  arrayItems: { key: string; value: T[] }[];
+/**
+ * Where a value is: the byte position of its word for the static kinds, of its length word for bytes
+ * and string (the offset already followed).
+ */
+export type ValueAt = number;
+
+export interface ItemGroup {
+  items: { key: string; at: ValueAt }[];
+  arrayItems: { key: string; at: ValueAt[] }[];
 }
 
 export interface EventLogPayload {
   /** Lower-case address. */
   msgSender: string;
   eventName: string;
-  /** Groups by kind; addresses, bytes32 and bytes values are lower-case hex. */
-  groups: { [K in ItemKind]: ItemGroup<ScalarOf[K]> };
+  /** Keys and value positions by kind, in payload order; decode a value with `eventLogValue`. */
+  groups: Record<ItemKind, ItemGroup>;
 }
 
-/** The seven groups in their ABI order. */
+/** The seven groups in their ABI order, with the names errors use. */
 const GROUP_ORDER: readonly ItemKind[] = ['address', 'uint', 'int', 'bool', 'bytes32', 'bytes', 'string'];
-const DYNAMIC_KINDS: ReadonlySet<ItemKind> = new Set(['bytes', 'string']);
-const ZERO_PADDING_24 = '0'.repeat(24);
-const ZERO_PADDING_56 = '0'.repeat(56);
 const TWO_256 = 1n << 256n;
 const TWO_255 = 1n << 255n;
 /** No real payload comes near this; it bounds the work a hostile length word can cause. */
@@ -46,102 +53,128 @@ const MAX_ELEMENTS = 1_000_000;
 const HEX_RE = /^[0-9a-fA-F]*$/;
 
 /**
- * Item keys ("sizeInUsd", "orderType", …) repeat on every log; decoding each from hex again was a
- * measurable share of the decoder's time and garbage. Bounded so hostile data cannot grow it.
+ * The payload's bytes are decoded into this buffer, reused by every call: Node's native hex decoding is
+ * several times faster than reading hex digits in JS, and reusing the buffer allocates nothing per log.
+ * Payloads above the limit get a buffer of their own so that one hostile log cannot pin its memory.
  */
-const keyCache = new Map<string, string>();
-const KEY_CACHE_LIMIT = 10_000;
+const SCRATCH_LIMIT = 1 << 20;
+let scratch = Buffer.allocUnsafe(1 << 14);
 
-function checkedHex(hex: string, what: string, position: number): string {
-  if (!HEX_RE.test(hex)) throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
-  return hex;
+function bytesFor(size: number): Buffer {
+  if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(size)));
+  return scratch;
 }
 
-/** Reads 32-byte words of a hex string by byte position, without copying the string. */
+/**
+ * Item keys ("sizeInUsd", "orderType", …) repeat on every log; decoding each from its bytes again was a
+ * measurable share of the decoder's time and garbage. Found by a hash of the bytes, so a hit allocates
+ * nothing; bounded so hostile data cannot grow it.
+ */
+interface CachedKey {
+  bytes: Uint8Array;
+  text: string;
+  next: CachedKey | undefined;
+}
+const keyCache = new Map<number, CachedKey>();
+const KEY_CACHE_LIMIT = 10_000;
+
+/** Reads the 32-byte words of a payload by byte position. */
 class WordReader {
   /** Data size in bytes. */
   readonly size: number;
+  private readonly bytes: Buffer;
+  /** False when the hex has a non-hex digit somewhere: then each read checks the digits it covers. */
+  private readonly allHex: boolean;
+
   constructor(private readonly hex: string) {
     this.size = (hex.length - 2) / 2;
+    this.bytes = bytesFor(this.size);
+    const written = this.bytes.write(hex.slice(2), 0, this.size, 'hex');
+    this.allHex = written === this.size;
+    // Native decoding stops at the first bad digit; decode the rest leniently so that reads which do not
+    // touch a bad digit still see the right bytes (reads that do are refused by checkHex).
+    for (let i = written; i < this.size; i++) this.bytes[i] = Number.parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16) & 0xff;
   }
 
-  private at(position: number, what: string): number {
+  private checkHex(position: number, length: number, what: string): void {
+    if (this.allHex) return;
+    const from = 2 + position * 2;
+    if (!HEX_RE.test(this.hex.slice(from, from + length * 2))) throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
+  }
+
+  /** Checks that a whole word is in the data and is hex; returns its byte position. */
+  word(position: number, what: string): number {
     if (position < 0 || position + 32 > this.size) {
       throw new AbiLayoutError(`${what}: word at byte ${position} is past the end of the ${this.size}-byte data`);
     }
-    return 2 + position * 2;
+    this.checkHex(position, 32, what);
+    return position;
   }
 
-  wordHex(position: number, what: string): string {
-    const start = this.at(position, what);
-    return this.hex.slice(start, start + 64);
+  /** True when the `count` bytes at `position` are all zero. */
+  private zeros(position: number, count: number): boolean {
+    const bytes = this.bytes;
+    for (let i = position; i < position + count; i++) if (bytes[i] !== 0) return false;
+    return true;
   }
 
-  uint(position: number, what: string): bigint {
-    const word = this.wordHex(position, what);
-    try {
-      return BigInt(`0x${word}`);
-    } catch {
-      throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
-    }
-  }
-
-  int(position: number, what: string): bigint {
-    const value = this.uint(position, what);
-    return value >= TWO_255 ? value - TWO_256 : value;
-  }
-
-  /** A small integer (offset or length) that must fit in 32 bits. Hot: read without slicing the word. */
+  /** A small integer (offset or length) that must fit in 32 bits. */
   small(position: number, what: string): number {
-    const start = this.at(position, what);
-    if (!this.hex.startsWith(ZERO_PADDING_56, start)) {
-      throw new AbiLayoutError(`${what}: value at byte ${position} is too large for an offset or length`);
-    }
-    const value = Number(`0x${this.hex.slice(start + 56, start + 64)}`);
-    if (Number.isNaN(value)) throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
-    return value;
+    this.word(position, what);
+    if (!this.zeros(position, 28)) throw new AbiLayoutError(`${what}: value at byte ${position} is too large for an offset or length`);
+    return this.bytes.readUInt32BE(position + 28);
   }
 
-  address(position: number, what: string): string {
-    const word = this.wordHex(position, what);
-    if (!word.startsWith(ZERO_PADDING_24)) throw new AbiLayoutError(`${what}: word at byte ${position} is not an address (non-zero padding)`);
-    return `0x${checkedHex(word.slice(24), what, position).toLowerCase()}`;
+  address(position: number, what: string): void {
+    this.word(position, what);
+    if (!this.zeros(position, 12)) throw new AbiLayoutError(`${what}: word at byte ${position} is not an address (non-zero padding)`);
   }
 
-  bool(position: number, what: string): boolean {
+  bool(position: number, what: string): void {
     const value = this.small(position, what);
     if (value > 1) throw new AbiLayoutError(`${what}: word at byte ${position} is not a bool (value ${value})`);
-    return value === 1;
   }
 
-  bytes32(position: number, what: string): string {
-    return `0x${checkedHex(this.wordHex(position, what), what, position).toLowerCase()}`;
-  }
-
-  /** `bytes` at `position`: a length word followed by the bytes, padded to a word. */
-  bytes(position: number, what: string): string {
+  /** `bytes` at `position`: a length word followed by the bytes, padded to a word. Returns the length. */
+  bytesAt(position: number, what: string): number {
     const length = this.small(position, what);
     const start = position + 32;
     if (start + length > this.size) throw new AbiLayoutError(`${what}: ${length} bytes at byte ${start} run past the end of the data`);
-    const from = 2 + start * 2;
-    return `0x${checkedHex(this.hex.slice(from, from + length * 2), what, start).toLowerCase()}`;
+    this.checkHex(start, length, what);
+    return length;
   }
 
   string(position: number, what: string): string {
-    const hex = this.bytes(position, what);
-    return Buffer.from(hex.slice(2), 'hex').toString('utf8');
+    const length = this.bytesAt(position, what);
+    return this.bytes.toString('utf8', position + 32, position + 32 + length);
   }
 
   /** A string that is likely to repeat (an item key): decoded once per distinct value. */
   key(position: number, what: string): string {
-    const length = this.small(position, what);
-    const from = 2 + (position + 32) * 2;
-    const raw = this.hex.slice(from, from + length * 2);
-    const cached = keyCache.get(raw);
-    if (cached !== undefined) return cached;
-    const decoded = this.string(position, what);
-    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(raw, decoded);
-    return decoded;
+    const length = this.bytesAt(position, what);
+    const start = position + 32;
+    const hash = this.hash(start, length);
+    for (let entry = keyCache.get(hash); entry; entry = entry.next) {
+      if (this.equals(start, entry.bytes)) return entry.text;
+    }
+    const text = this.bytes.toString('utf8', start, start + length);
+    if (keyCache.size < KEY_CACHE_LIMIT) {
+      keyCache.set(hash, { bytes: new Uint8Array(this.bytes.subarray(start, start + length)), text, next: keyCache.get(hash) });
+    }
+    return text;
+  }
+
+  /** FNV-1a over `length` bytes at `start`. */
+  private hash(start: number, length: number): number {
+    let h = 0x811c9dc5 ^ length;
+    for (let i = start; i < start + length; i++) h = Math.imul(h ^ this.bytes[i]!, 0x01000193);
+    return h >>> 0;
+  }
+
+  private equals(start: number, other: Uint8Array): boolean {
+    for (let i = 0; i < other.length; i++) if (this.bytes[start + i] !== other[i]) return false;
+    return true;
   }
 
   /** Follows an offset word found at `position`, relative to `base`. */
@@ -161,75 +194,132 @@ class WordReader {
   }
 }
 
-function readScalar<K extends ItemKind>(reader: WordReader, kind: K, position: number, base: number, what: string): ScalarOf[K] {
+/**
+ * Checks the value of `kind` at `position` (for bytes and string, the offset word there, relative to
+ * `base`) and returns where `eventLogValue` will find it.
+ */
+function checkValue(reader: WordReader, kind: ItemKind, position: number, base: number, what: string): ValueAt {
   switch (kind) {
     case 'address':
-      return reader.address(position, what) as ScalarOf[K];
+      reader.address(position, what);
+      return position;
     case 'uint':
-      return reader.uint(position, what) as ScalarOf[K];
     case 'int':
-      return reader.int(position, what) as ScalarOf[K];
-    case 'bool':
-      return reader.bool(position, what) as ScalarOf[K];
     case 'bytes32':
-      return reader.bytes32(position, what) as ScalarOf[K];
+      return reader.word(position, what);
+    case 'bool':
+      reader.bool(position, what);
+      return position;
     case 'bytes':
-      return reader.bytes(reader.follow(position, base, what), what).toLowerCase() as ScalarOf[K];
-    case 'string':
-      return reader.string(reader.follow(position, base, what), what) as ScalarOf[K];
+    case 'string': {
+      const at = reader.follow(position, base, what);
+      reader.bytesAt(at, what);
+      return at;
+    }
   }
   throw new AbiLayoutError(`unknown item kind ${String(kind)}`);
 }
 
-function readGroup<K extends ItemKind>(reader: WordReader, kind: K, start: number): ItemGroup<ScalarOf[K]> {
-  const what = `${kind}Items`;
-  const dynamic = DYNAMIC_KINDS.has(kind);
-
-  const itemsAt = reader.follow(start, start, `${what}.items`);
-  const itemCount = reader.length(itemsAt, `${what}.items`);
-  const itemsBase = itemsAt + 32;
-  const items: ItemGroup<ScalarOf[K]>['items'] = new Array(itemCount);
-  for (let i = 0; i < itemCount; i++) {
-    const label = `${what}.items[${i}]`;
-    const element = reader.follow(itemsBase + i * 32, itemsBase, label);
-    const key = reader.key(reader.follow(element, element, `${label}.key`), `${label}.key`);
-    items[i] = { key, value: readScalar(reader, kind, element + 32, element, `${label}.value`) };
-  }
-
-  const arraysAt = reader.follow(start + 32, start, `${what}.arrayItems`);
-  const arrayCount = reader.length(arraysAt, `${what}.arrayItems`);
-  const arraysBase = arraysAt + 32;
-  const arrayItems: ItemGroup<ScalarOf[K]>['arrayItems'] = new Array(arrayCount);
-  for (let i = 0; i < arrayCount; i++) {
-    const label = `${what}.arrayItems[${i}]`;
-    const element = reader.follow(arraysBase + i * 32, arraysBase, label);
-    const key = reader.key(reader.follow(element, element, `${label}.key`), `${label}.key`);
-    const valuesAt = reader.follow(element + 32, element, `${label}.value`);
-    const n = reader.length(valuesAt, `${label}.value`);
-    const valuesBase = valuesAt + 32;
-    const values: ScalarOf[K][] = new Array(n);
-    for (let j = 0; j < n; j++) {
-      // Static values sit in place; dynamic ones (bytes, string) are offsets from the array's start.
-      values[j] = readScalar(reader, kind, valuesBase + j * 32, valuesBase, `${label}.value[${j}]`);
-    }
-    arrayItems[i] = { key, value: values };
-  }
-  return { items, arrayItems };
+/**
+ * Item-level labels ("uintItems.items[3]") are only built when something is wrong: the reads inside an
+ * item name their part (".key", ".value") and this prefixes the item.
+ */
+function relabel(error: unknown, label: string): unknown {
+  return error instanceof AbiLayoutError ? new AbiLayoutError(`${label}${error.message}`) : error;
 }
 
-/** Decodes the data of an EventLog / EventLog1 / EventLog2 log. Throws AbiLayoutError when malformed. */
+/** An item: `(string key, T value)`. Returns its key and where its value is. */
+function readItem(reader: WordReader, kind: ItemKind, element: number): { key: string; at: ValueAt } {
+  const key = reader.key(reader.follow(element, element, '.key'), '.key');
+  return { key, at: checkValue(reader, kind, element + 32, element, '.value') };
+}
+
+/** An array item: `(string key, T[] value)`; static values sit in place, dynamic ones are offsets from the array's start. */
+function readArrayItem(reader: WordReader, kind: ItemKind, element: number): { key: string; at: ValueAt[] } {
+  const key = reader.key(reader.follow(element, element, '.key'), '.key');
+  const valuesAt = reader.follow(element + 32, element, '.value');
+  const n = reader.length(valuesAt, '.value');
+  const valuesBase = valuesAt + 32;
+  const at: ValueAt[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    try {
+      at[j] = checkValue(reader, kind, valuesBase + j * 32, valuesBase, '');
+    } catch (error) {
+      throw relabel(error, `.value[${j}]`);
+    }
+  }
+  return { key, at };
+}
+
+/** The elements of the `items` or `arrayItems` array whose offset word is at `offsetAt`. */
+function readElements<T>(reader: WordReader, offsetAt: number, base: number, what: string, read: (element: number) => T): T[] {
+  const arrayAt = reader.follow(offsetAt, base, what);
+  const count = reader.length(arrayAt, what);
+  const elementsBase = arrayAt + 32;
+  const out: T[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    try {
+      out[i] = read(reader.follow(elementsBase + i * 32, elementsBase, ''));
+    } catch (error) {
+      throw relabel(error, `${what}[${i}]`);
+    }
+  }
+  return out;
+}
+
+function readGroup(reader: WordReader, kind: ItemKind, start: number): ItemGroup {
+  const what = `${kind}Items`;
+  return {
+    items: readElements(reader, start, start, `${what}.items`, (element) => readItem(reader, kind, element)),
+    arrayItems: readElements(reader, start + 32, start, `${what}.arrayItems`, (element) => readArrayItem(reader, kind, element)),
+  };
+}
+
+/** Checks and indexes the data of an EventLog / EventLog1 / EventLog2 log. Throws AbiLayoutError when malformed. */
 export function decodeEventLogPayload(data: Hex): EventLogPayload {
-  // Hex is checked where it is read (every word, address and byte string), not by scanning the whole
-  // payload up front: that scan alone was a tenth of the decoder's time on 6 KB payloads.
   if (!data.startsWith('0x') || data.length % 2 !== 0) throw new AbiLayoutError('data is not an even-length 0x hex string');
   const reader = new WordReader(data);
-  const msgSender = reader.address(0, 'msgSender');
+  reader.address(0, 'msgSender');
+  const msgSender = eventLogValue(data, 'address', 0);
   const eventName = reader.string(reader.follow(32, 0, 'eventName'), 'eventName');
   const eventData = reader.follow(64, 0, 'eventData');
   const groups = {} as EventLogPayload['groups'];
   GROUP_ORDER.forEach((kind, i) => {
     const groupStart = reader.follow(eventData + i * 32, eventData, `${kind}Items`);
-    (groups as Record<ItemKind, ItemGroup<unknown>>)[kind] = readGroup(reader, kind, groupStart);
+    groups[kind] = readGroup(reader, kind, groupStart);
   });
   return { msgSender, eventName, groups };
+}
+
+/**
+ * The value of `kind` at `at` (a position from `decodeEventLogPayload` of the same data, which has
+ * checked it). Addresses, bytes32 and bytes are lower-case hex.
+ */
+export function eventLogValue<K extends ItemKind>(data: Hex, kind: K, at: ValueAt): ScalarOf[K] {
+  const from = 2 + at * 2;
+  switch (kind) {
+    case 'address':
+      return `0x${data.slice(from + 24, from + 64).toLowerCase()}` as ScalarOf[K];
+    case 'uint':
+      return BigInt(`0x${data.slice(from, from + 64)}`) as ScalarOf[K];
+    case 'int': {
+      const value = BigInt(`0x${data.slice(from, from + 64)}`);
+      return (value >= TWO_255 ? value - TWO_256 : value) as ScalarOf[K];
+    }
+    case 'bool':
+      return (data.charCodeAt(from + 63) === 0x31) as ScalarOf[K];
+    case 'bytes32':
+      return `0x${data.slice(from, from + 64).toLowerCase()}` as ScalarOf[K];
+    case 'bytes':
+      return `0x${dynamicHex(data, from).toLowerCase()}` as ScalarOf[K];
+    case 'string':
+      return Buffer.from(dynamicHex(data, from), 'hex').toString('utf8') as ScalarOf[K];
+  }
+  throw new Error(`unknown item kind ${String(kind)}`);
+}
+
+/** The content hex of the bytes/string whose length word starts at hex index `from`. */
+function dynamicHex(data: string, from: number): string {
+  const length = Number.parseInt(data.slice(from + 56, from + 64), 16);
+  return data.slice(from + 64, from + 64 + length * 2);
 }
