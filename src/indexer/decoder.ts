@@ -10,10 +10,7 @@ import type {
   NewVenueEvent,
 } from '../db/schema.ts';
 
-/**
- * One log as fetched from eth_getLogs and kept in raw_logs. Hashes, addresses and topics are lower-case
- * hex; `data` is hex as the node sent it (nodes send lower case, but decoders must not depend on it).
- */
+/** One log as fetched from eth_getLogs and kept in raw_logs: exact, lower-case hex. */
 export interface RawLog {
   chainId: number;
   blockNumber: bigint;
@@ -26,7 +23,10 @@ export interface RawLog {
   address: Address;
   topics: Hex[];
   data: Hex;
-  /** `data` as bytes, when the fetcher already has them (it checks hex by converting); else derived on write. */
+  /**
+   * `data` as bytes, when the fetcher already has them (it checks hex by converting); then `data` is made
+   * only when read. Decoders that can read bytes should, and the raw_logs insert does.
+   */
   dataBytes?: Uint8Array;
 }
 

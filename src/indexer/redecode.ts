@@ -64,6 +64,7 @@ export async function redecode(
           address: r.address as Address,
           topics: [r.topic0, r.topic1, r.topic2, r.topic3].filter((t): t is string => t !== null) as Hex[],
           data: `0x${Buffer.from(r.data).toString('hex')}` as Hex,
+          dataBytes: r.data,
         }));
         rows += await decodeAndWrite(trx, decoder, info, raw);
         logs += raw.length;

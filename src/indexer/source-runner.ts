@@ -199,7 +199,8 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
         prevHash = chunk.last.hash;
         pending.push(chunk);
         pendingLogs += chunk.logs.length;
-        for (const log of chunk.logs) pendingChars += log.data.length;
+        // Sized from the bytes when the fetcher has them: reading `data` would build the hex string.
+        for (const log of chunk.logs) pendingChars += log.dataBytes ? log.dataBytes.length * 2 : log.data.length;
         // Flush by count and by size: GMX EventEmitter logs carry ~14 KB of hex each, so a count alone
         // would let memory follow the events' size rather than stay bounded.
         if (pendingLogs >= batchLogs || pendingChars >= MAX_PENDING_CHARS || chunk.to === target || signal?.aborted || Date.now() - lastWrite > 2000) await flush();

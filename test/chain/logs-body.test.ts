@@ -24,15 +24,18 @@ const body = (value: unknown, space?: number) => Buffer.from(JSON.stringify(valu
 const hexOf = (bytes: number, seed: number) => `0x${Buffer.from(Array.from({ length: bytes }, (_, k) => (k * 31 + seed) % 256)).toString('hex')}`;
 
 describe('eth_getLogs body reader (data cut out of the JSON)', () => {
-  it('reads every field as JSON.parse would, data as text and as bytes, with and without whitespace', () => {
+  it('reads every field as JSON.parse would, data as bytes and (on demand) as hex, with and without whitespace', () => {
     const datas = ['0x', hexOf(32, 1), hexOf(6000, 2), hexOf(1, 3)];
     const logs = datas.map((d, i) => log(i, d));
     for (const space of [undefined, 2]) {
       const parsed = parseLogsBody(body({ jsonrpc: '2.0', id: 0, result: logs }, space), 42161);
       expect(parsed).toHaveLength(datas.length);
       parsed.forEach((p, i) => {
-        expect(p.data).toBe(datas[i]);
         expect(Buffer.from(p.dataBytes!).toString('hex')).toBe(datas[i]!.slice(2));
+        expect(p.data).toBe(datas[i]);
+        // Spreading or serialising a log sees its data like any field.
+        expect({ ...p }.data).toBe(datas[i]);
+        expect(JSON.parse(JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).data).toBe(datas[i]);
         expect(p.blockNumber).toBe(BigInt(100 + i));
         expect(p.logIndex).toBe(i);
         expect(p.topics).toEqual(logs[i]!.topics);
@@ -42,9 +45,9 @@ describe('eth_getLogs body reader (data cut out of the JSON)', () => {
     }
   });
 
-  it('keeps upper-case hex as sent and decodes it to the same bytes', () => {
+  it('accepts upper-case hex: the same bytes, and data as lower-case hex like every other field', () => {
     const [p] = parseLogsBody(body({ jsonrpc: '2.0', id: 0, result: [log(0, '0xABCDEF')] }), 1);
-    expect(p!.data).toBe('0xABCDEF');
+    expect(p!.data).toBe('0xabcdef');
     expect([...p!.dataBytes!]).toEqual([0xab, 0xcd, 0xef]);
   });
 

@@ -1,7 +1,12 @@
+import http from 'node:http';
+import https from 'node:https';
+
 /**
  * POSTs a JSON-RPC body and returns the response body as raw bytes. The RPC client parses them itself:
  * an eth_getLogs page is mostly hex that it reads without JSON.parse (logs-body.ts), which a JSON-level
- * client (viem's HTTP client) cannot offer. Failures are typed for classifyRpcError.
+ * client (viem's HTTP client) cannot offer. node:http rather than fetch: fetch delivers a 100 MB page
+ * through web streams, which cost more CPU than everything else done with its bytes. Failures are
+ * typed for classifyRpcError.
  */
 
 /** The server answered with a non-2xx status. `body` is the start of what it said (for refusal texts). */
@@ -36,32 +41,89 @@ export interface PostOptions {
 /** Error bodies are kept up to this size: enough for any provider's message. */
 const ERROR_BODY_CHARS = 2_000;
 
+/** Connections are reused across requests (a catch-up makes thousands). */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
 /** Worded so that an eth_getLogs page over the limit reads as a refusal: the fetcher then splits the range. */
 function tooLarge(bytes: number, limit: number): string {
   return `response too large: ${bytes} bytes, over the ${limit}-byte limit`;
 }
 
-export async function postJson(url: string, body: string, options: PostOptions): Promise<Buffer> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  try {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > options.maxBodyBytes) {
-      await response.body?.cancel();
-      throw new NetworkError(tooLarge(declared, options.maxBodyBytes));
-    }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) throw new HttpStatusError(response.status, response.headers, bytes.toString('utf8', 0, ERROR_BODY_CHARS));
-    if (bytes.length > options.maxBodyBytes) throw new NetworkError(tooLarge(bytes.length, options.maxBodyBytes));
-    return bytes;
-  } catch (error) {
-    if (error instanceof HttpStatusError || error instanceof NetworkError) throw error;
-    if (options.signal?.aborted) throw options.signal.reason ?? error;
-    if (timeout.aborted) throw new RequestTimeoutError(`no response within ${options.timeoutMs} ms`);
-    // undici reports resets and refusals as TypeError("fetch failed") with the socket error as cause.
-    const cause = (error as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? `${(error as Error).message}: ${cause.message}` : (error as Error).message;
-    throw new NetworkError(detail, { cause: error });
+function headersOf(raw: http.IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
+  return headers;
+}
+
+export function postJson(url: string, body: string, options: PostOptions): Promise<Buffer> {
+  const target = new URL(url);
+  const transport = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : null;
+  if (!transport) return Promise.reject(new Error(`unsupported RPC URL scheme ${target.protocol} (use http: or https:)`));
+  const payload = Buffer.from(body);
+  return new Promise<Buffer>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | null, bytes?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error) {
+        request.destroy();
+        reject(error);
+      } else {
+        resolve(bytes!);
+      }
+    };
+    const onAbort = () => finish((options.signal?.reason as Error | undefined) ?? new Error('aborted'));
+    const timer = setTimeout(() => finish(new RequestTimeoutError(`no response within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const request = transport.request(
+      target,
+      {
+        method: 'POST',
+        agent: agents[target.protocol as 'http:' | 'https:'],
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        const declared = Number(response.headers['content-length'] ?? 0);
+        if (declared > options.maxBodyBytes) {
+          finish(new NetworkError(tooLarge(declared, options.maxBodyBytes)));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBodyBytes) finish(new NetworkError(tooLarge(size, options.maxBodyBytes)));
+          else chunks.push(chunk);
+        });
+        response.on('aborted', () => finish(new NetworkError('connection closed before the response body ended')));
+        response.on('error', (error) => finish(new NetworkError(`reading the response failed: ${error.message}`, { cause: error })));
+        response.on('end', () => {
+          if (!response.complete) {
+            finish(new NetworkError('connection closed before the response body ended'));
+            return;
+          }
+          const bytes = Buffer.concat(chunks, size);
+          if (status < 200 || status > 299) {
+            finish(new HttpStatusError(status, headersOf(response.headers), bytes.toString('utf8', 0, ERROR_BODY_CHARS)));
+          } else {
+            finish(null, bytes);
+          }
+        });
+      },
+    );
+    request.on('error', (error) => finish(new NetworkError(error.message, { cause: error })));
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    request.end(payload);
+  });
 }

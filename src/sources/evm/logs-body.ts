@@ -8,7 +8,7 @@ import { MalformedResponseError } from './rpc-errors.ts';
  * largest single cost), and the hex then had to be checked and converted to bytes again for raw_logs.
  * Here each log's data value is located in the raw bytes, cut out of the JSON, checked and converted
  * to bytes in one native pass, and replaced by a numeric placeholder; only the small remainder (hashes,
- * numbers, topics) goes through JSON.parse.
+ * numbers, topics) goes through JSON.parse. No hex string is made: RawLog makes one if a decoder asks.
  *
  * The scan tracks string boundaries (escaped quotes included) and nesting depth, so only the `data`
  * key of an object directly inside the top-level `result` array is cut (depth 3: response → result
@@ -19,8 +19,6 @@ import { MalformedResponseError } from './rpc-errors.ts';
 export interface SplitLogsBody {
   /** The response JSON with every log's data replaced by its index in `payloads`. */
   json: string;
-  /** Each log's data as sent (0x-prefixed hex). */
-  payloads: string[];
   /** Each log's data as bytes: views into one buffer holding all of them. */
   bytes: Buffer[];
 }
@@ -93,15 +91,14 @@ export function splitLogsBody(body: Buffer): SplitLogsBody {
     scanned = valueClose + 1;
   }
   skeleton.push(body.subarray(copiedUpTo));
-  return { json: Buffer.concat(skeleton).toString('utf8'), ...payloadsOf(body, values) };
+  return { json: Buffer.concat(skeleton).toString('utf8'), bytes: payloadsOf(body, values) };
 }
 
-/** Each cut value as a string and, checked to be whole hex bytes, as bytes in one shared buffer. */
-function payloadsOf(body: Buffer, values: { start: number; end: number }[]): { payloads: string[]; bytes: Buffer[] } {
+/** Each cut value, checked to be whole hex bytes, as bytes in one shared buffer. */
+function payloadsOf(body: Buffer, values: { start: number; end: number }[]): Buffer[] {
   let total = 0;
   for (const { start, end } of values) total += Math.max(0, (end - start - 2) >> 1);
   const all = Buffer.allocUnsafe(total);
-  const payloads: string[] = new Array(values.length);
   const bytes: Buffer[] = new Array(values.length);
   let offset = 0;
   for (let i = 0; i < values.length; i++) {
@@ -110,15 +107,13 @@ function payloadsOf(body: Buffer, values: { start: number; end: number }[]): { p
     if (length < 2 || body[start] !== 0x30 || body[start + 1] !== 0x78 || length % 2 !== 0) {
       throw new MalformedResponseError(`eth_getLogs: a log's data is not 0x-prefixed whole hex bytes: ${body.toString('latin1', start, Math.min(end, start + 40))}`);
     }
-    const payload = body.toString('latin1', start, end);
     const size = (length - 2) >> 1;
     // Buffer#write stops at the first pair that is not hex: a short count means the data is not hex.
-    if (all.write(payload.slice(2), offset, size, 'hex') !== size) {
+    if (all.write(body.toString('latin1', start + 2, end), offset, size, 'hex') !== size) {
       throw new MalformedResponseError('eth_getLogs: a log\'s data is not valid hex');
     }
-    payloads[i] = payload;
     bytes[i] = all.subarray(offset, offset + size);
     offset += size;
   }
-  return { payloads, bytes };
+  return bytes;
 }

@@ -30,17 +30,11 @@ function quantity(obj: Record<string, unknown>, key: string, what: string): bigi
   return BigInt(hex);
 }
 
-/** A log's data already cut out of the response and checked to be hex (logs-body.ts). */
-export interface LogPayload {
-  data: string;
-  bytes: Uint8Array;
-}
-
 /**
  * Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). With
- * `payloads`, the entry's `data` is an index into them.
+ * `payloads` (the logs' data as bytes, cut out by logs-body.ts), the entry's `data` is an index into them.
  */
-export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly LogPayload[]): RawLog & { removed: boolean } {
+export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly Uint8Array[]): { log: RawLog; removed: boolean } {
   if (typeof value !== 'object' || value === null) throw new MalformedResponseError('eth_getLogs: a log is not an object');
   const obj = value as Record<string, unknown>;
   const what = 'eth_getLogs log';
@@ -49,8 +43,7 @@ export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly
     throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
   }
   const ts = obj.blockTimestamp;
-  const payload = payloads ? payloadOf(obj.data, payloads) : undefined;
-  return {
+  const log: RawLog = {
     chainId,
     blockNumber: quantity(obj, 'blockNumber', what),
     blockHash: field(obj, 'blockHash', HASH, what),
@@ -61,17 +54,38 @@ export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly
     logIndex: Number(quantity(obj, 'logIndex', what)),
     address: field(obj, 'address', ADDRESS, what) as Address,
     topics: (topics as string[]).map((t) => t.toLowerCase() as Hex),
-    data: payload ? (payload.data as Hex) : field(obj, 'data', HEX, what),
-    ...(payload ? { dataBytes: payload.bytes } : {}),
-    removed: obj.removed === true,
+    data: payloads ? '0x' : field(obj, 'data', HEX, what),
   };
+  if (payloads) withLazyHex(log, payloadOf(obj.data, payloads));
+  return { log, removed: obj.removed === true };
 }
 
-function payloadOf(index: unknown, payloads: readonly LogPayload[]): LogPayload {
+function payloadOf(index: unknown, payloads: readonly Uint8Array[]): Uint8Array {
   // splitLogsBody replaced every log's data string by a number, so anything else was not a hex string.
   const payload = typeof index === 'number' ? payloads[index] : undefined;
   if (!payload) throw new MalformedResponseError('eth_getLogs log: field data is missing or not a string');
   return payload;
+}
+
+/**
+ * Gives `log` its data as bytes, and as hex only when something reads `data`. Most of an indexing
+ * run's garbage was these hex strings (≈8 KB per GMX log, copied by every young-generation GC they
+ * survived) although the raw_logs insert and byte-reading decoders never need them.
+ */
+function withLazyHex(log: RawLog, bytes: Uint8Array): void {
+  log.dataBytes = bytes;
+  Object.defineProperty(log, 'data', {
+    enumerable: true,
+    configurable: true,
+    get(this: RawLog): Hex {
+      const hex = `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}` as Hex;
+      Object.defineProperty(this, 'data', { value: hex, enumerable: true, writable: true, configurable: true });
+      return hex;
+    },
+    set(this: RawLog, value: Hex) {
+      Object.defineProperty(this, 'data', { value, enumerable: true, writable: true, configurable: true });
+    },
+  });
 }
 
 /**
@@ -90,19 +104,17 @@ export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
   if (typeof response === 'object' && response !== null && 'error' in response && (response as { error: unknown }).error != null) {
     unwrap(parseJson(body));
   }
-  const payloads = split.payloads.map((data, i) => ({ data, bytes: split.bytes[i]! }));
-  return parseLogs(unwrap(response), chainId, payloads);
+  return parseLogs(unwrap(response), chainId, split.bytes);
 }
 
-export function parseLogs(value: unknown, chainId: number, payloads?: readonly LogPayload[]): RawLog[] {
+export function parseLogs(value: unknown, chainId: number, payloads?: readonly Uint8Array[]): RawLog[] {
   if (!Array.isArray(value)) throw new MalformedResponseError(`eth_getLogs: result is not a list (${typeof value})`);
   const logs: RawLog[] = [];
   for (const entry of value) {
-    const log = parseRpcLog(entry, chainId, payloads);
+    const { log, removed } = parseRpcLog(entry, chainId, payloads);
     // A log flagged removed belongs to a dropped branch; the reorg check decides what to do.
-    if (log.removed) throw new MalformedResponseError('eth_getLogs returned a removed log (reorg in progress)');
-    const { removed: _removed, ...raw } = log;
-    logs.push(raw);
+    if (removed) throw new MalformedResponseError('eth_getLogs returned a removed log (reorg in progress)');
+    logs.push(log);
   }
   return logs;
 }
