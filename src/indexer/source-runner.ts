@@ -162,38 +162,55 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
   summary.toBlock = final.block.toString();
   return summary;
 
-  /** Streams [cursor+1, target] and writes it in batches; 'moved' if the chain changed under us. */
+  /**
+   * Streams [cursor+1, target] and writes it in batches; 'moved' if the chain changed under us.
+   * Writing is pipelined: while one batch is written (mostly the database's work), the next is fetched
+   * and parsed (mostly ours). Batches are still written one at a time and in order, so the cursor only
+   * moves forward; at most one batch is being written and one collected, so memory stays bounded.
+   */
   async function catchUp(cursor: LogCursor, target: bigint): Promise<'done' | 'moved' | 'aborted'> {
     let prevHash = cursor.hash;
     let pending: FetchedChunk[] = [];
     let pendingLogs = 0;
     let pendingChars = 0;
     let lastWrite = Date.now();
-    const flush = async () => {
-      if (pending.length === 0) return;
+    let writing: Promise<void> = Promise.resolve();
+    const write = async (chunks: FetchedChunk[]) => {
       const logs: RawLog[] = [];
       const headers: BlockHeader[] = [];
-      for (const chunk of pending) {
+      for (const chunk of chunks) {
         for (const log of chunk.logs) logs.push(log);
         for (const header of chunk.headers.values()) headers.push(header);
       }
-      const last = pending[pending.length - 1]!.last;
+      const last = chunks[chunks.length - 1]!.last;
       const rows = await writeBatch(db, decoder, info, { logs, headers, cursor: { block: last.number, hash: last.hash } });
       summary.events += logs.length;
       summary.decodedRows += rows;
       summary.batches++;
       summary.toBlock = last.number.toString();
+      logger.debug({ source: info.id, block: last.number.toString(), logs: logs.length }, 'batch written');
+      report(last.number, 'catching-up');
+    };
+    /** Starts writing what is pending once the previous write is done; a write's failure surfaces at the next await. */
+    const flush = async () => {
+      await writing;
+      if (pending.length === 0) return;
+      const chunks = pending;
       pending = [];
       pendingLogs = 0;
       pendingChars = 0;
       lastWrite = Date.now();
-      logger.debug({ source: info.id, block: last.number.toString(), logs: logs.length }, 'batch written');
-      report(last.number, 'catching-up');
+      writing = write(chunks);
+      writing.catch(() => {}); // awaited by the next flush or drain; avoid an unhandled rejection meanwhile
+    };
+    const drain = async () => {
+      await flush();
+      await writing;
     };
     try {
       for await (const chunk of fetcher.stream(cursor.block + 1n, target)) {
         if (prevHash !== null && chunk.first.parentHash !== prevHash) {
-          await flush(); // what came before is consistent; the loop re-checks the cursor
+          await drain(); // what came before is consistent; the loop re-checks the cursor
           return 'moved';
         }
         prevHash = chunk.last.hash;
@@ -203,12 +220,19 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
         for (const log of chunk.logs) pendingChars += log.dataBytes ? log.dataBytes.length * 2 : log.data.length;
         // Flush by count and by size: GMX EventEmitter logs carry ~14 KB of hex each, so a count alone
         // would let memory follow the events' size rather than stay bounded.
-        if (pendingLogs >= batchLogs || pendingChars >= MAX_PENDING_CHARS || chunk.to === target || signal?.aborted || Date.now() - lastWrite > 2000) await flush();
-        if (signal?.aborted) return 'aborted';
+        if (pendingLogs >= batchLogs || pendingChars >= MAX_PENDING_CHARS || chunk.to === target || Date.now() - lastWrite > 2000) await flush();
+        if (signal?.aborted) {
+          await drain();
+          return 'aborted';
+        }
       }
-      await flush();
+      await drain();
       return 'done';
     } catch (error) {
+      // Never leave a write running behind a failure (it would move the cursor after we gave up), and
+      // never hide a failed write behind a restart.
+      const writeError = await writing.then(() => null, (e: unknown) => e);
+      if (writeError) throw writeError;
       if (error instanceof ChainMovedError) {
         logger.info({ source: info.id }, `chain moved during fetch, restarting from the cursor: ${error.message}`);
         return 'moved';
