@@ -110,8 +110,17 @@ function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, regist
   const market = log.address.toLowerCase();
   const feed = registry.market(market);
   const decimals = numberOption(source, 'decimals', market) ?? feed?.indexDecimals;
+  // Spelled out rather than spread from chainRowBase: on Node 20 each property added after a spread
+  // costs microseconds, which made the spread most of this function's time.
+  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(CHAINLINK, log, source);
   return {
-    ...chainRowBase(CHAINLINK, log, source),
+    venue,
+    chain_id,
+    uid,
+    source_id,
+    block_number,
+    tx_hash,
+    log_index,
     market,
     symbol: feed?.symbol ?? null,
     // Without decimals the answer is stored raw and flagged rather than guessed.
