@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAbiParameters, encodeAbiParameters, type Hex } from 'viem';
+import { decodeAbiParameters, encodeAbiParameters, hexToBytes, type Hex } from 'viem';
 import { eventLogDataComponents } from '../../abis/gmx-v2-event-emitter.ts';
 import { AbiLayoutError, decodeEventLogPayload, eventLogValue } from '../../src/protocols/gmx-v2/event-log-abi.ts';
 
@@ -46,12 +46,12 @@ function randomPayload(seed: number) {
 }
 
 /** Our payload with every value decoded, shaped like viem's result. */
-function decodeAll(data: Hex) {
+function decodeAll(data: Hex | Uint8Array) {
   const payload = decodeEventLogPayload(data);
   const groups = Object.fromEntries(
     KINDS.map((kind) => [kind, {
-      items: payload.groups[kind].items.map(({ key, at }) => ({ key, value: eventLogValue(data, kind, at) })),
-      arrayItems: payload.groups[kind].arrayItems.map(({ key, at }) => ({ key, value: at.map((a) => eventLogValue(data, kind, a)) })),
+      items: payload.groups[kind].items.map(({ key, at }) => ({ key, value: eventLogValue(payload.bytes, kind, at) })),
+      arrayItems: payload.groups[kind].arrayItems.map(({ key, at }) => ({ key, value: at.map((a) => eventLogValue(payload.bytes, kind, a)) })),
     }]),
   ) as Record<(typeof KINDS)[number], { items: { key: string; value: unknown }[]; arrayItems: { key: string; value: unknown[] }[] }>;
   return { msgSender: payload.msgSender, eventName: payload.eventName, groups };
@@ -61,19 +61,21 @@ const lower = (v: unknown): unknown =>
   typeof v === 'string' && v.startsWith('0x') ? v.toLowerCase() : Array.isArray(v) ? v.map(lower) : v;
 
 describe('GMX v2 EventLogData decoder', () => {
-  it('decodes 300 randomised payloads exactly as viem does', () => {
+  it('decodes 300 randomised payloads, given as hex or as bytes, exactly as viem does', () => {
     for (let seed = 1; seed <= 300; seed++) {
       const payload = randomPayload(seed);
       const data = encodeAbiParameters(PARAMS, [payload.msgSender, payload.eventName, payload.eventData as never]);
       const [msgSender, eventName, eventData] = decodeAbiParameters(PARAMS, data) as unknown as [string, string, Record<string, { items: { key: string; value: unknown }[]; arrayItems: { key: string; value: unknown[] }[] }>];
-      const ours = decodeAll(data);
-      expect(ours.msgSender).toBe(msgSender.toLowerCase());
-      expect(ours.eventName).toBe(eventName);
-      KINDS.forEach((kind, i) => {
-        const theirs = eventData[GROUPS[i]!]!;
-        expect(ours.groups[kind].items, `seed ${seed} ${kind} items`).toEqual(theirs.items.map((it) => ({ key: it.key, value: lower(it.value) })));
-        expect(ours.groups[kind].arrayItems, `seed ${seed} ${kind} arrays`).toEqual(theirs.arrayItems.map((it) => ({ key: it.key, value: lower(it.value) })));
-      });
+      for (const input of [data, hexToBytes(data)]) {
+        const ours = decodeAll(input);
+        expect(ours.msgSender).toBe(msgSender.toLowerCase());
+        expect(ours.eventName).toBe(eventName);
+        KINDS.forEach((kind, i) => {
+          const theirs = eventData[GROUPS[i]!]!;
+          expect(ours.groups[kind].items, `seed ${seed} ${kind} items`).toEqual(theirs.items.map((it) => ({ key: it.key, value: lower(it.value) })));
+          expect(ours.groups[kind].arrayItems, `seed ${seed} ${kind} arrays`).toEqual(theirs.arrayItems.map((it) => ({ key: it.key, value: lower(it.value) })));
+        });
+      }
     }
   });
 
@@ -83,15 +85,17 @@ describe('GMX v2 EventLogData decoder', () => {
     const bytes = (data.length - 2) / 2;
     for (let cut = 0; cut < bytes; cut += 7) {
       const truncated = data.slice(0, 2 + cut * 2) as Hex;
-      let outcome: unknown;
-      try {
-        outcome = decodeAll(truncated);
-      } catch (error) {
-        outcome = error;
+      for (const input of [truncated, hexToBytes(truncated)]) {
+        let outcome: unknown;
+        try {
+          outcome = decodeAll(input);
+        } catch (error) {
+          outcome = error;
+        }
+        // A cut inside trailing padding can still decode; then it must decode to the same values.
+        if (outcome instanceof Error) expect(outcome).toBeInstanceOf(AbiLayoutError);
+        else expect(outcome).toEqual(decodeAll(data));
       }
-      // A cut inside trailing padding can still decode; then it must decode to the same values.
-      if (outcome instanceof Error) expect(outcome).toBeInstanceOf(AbiLayoutError);
-      else expect(outcome).toEqual(decodeAll(data));
     }
   });
 

@@ -20,8 +20,8 @@ export interface GmxEvent {
   eventName: string;
   topic1?: Hex;
   topic2?: Hex;
-  /** The log's data, which the positions below point into. */
-  data: Hex;
+  /** The log's data as bytes, which the positions below point into. */
+  bytes: Buffer;
   /** Where each item's value is, by kind and key. */
   items: Record<ItemKind, ReadonlyMap<string, ValueAt>>;
   arrays: Record<ItemKind, ReadonlyMap<string, readonly ValueAt[]>>;
@@ -71,9 +71,11 @@ export function parseGmxLog(log: RawLog): GmxEvent {
   }
   let payload;
   try {
-    payload = decodeEventLogPayload(log.data);
+    // Bytes when the fetcher has them: reading `data` would make the hex string it avoids.
+    payload = decodeEventLogPayload(log.dataBytes ?? log.data);
   } catch (error) {
-    throw new DecodeFailure(null, `${emitter}: cannot decode ABI data (${log.data.length / 2 - 1} bytes): ${(error as Error).message}`);
+    const size = log.dataBytes ? log.dataBytes.length : log.data.length / 2 - 1;
+    throw new DecodeFailure(null, `${emitter}: cannot decode ABI data (${size} bytes): ${(error as Error).message}`);
   }
   const eventName = payload.eventName;
   const nameHash = log.topics[1]!;
@@ -95,7 +97,7 @@ export function parseGmxLog(log: RawLog): GmxEvent {
     eventName,
     ...(topic1 ? { topic1 } : {}),
     ...(topic2 ? { topic2 } : {}),
-    data: log.data,
+    bytes: payload.bytes,
     items,
     arrays,
   };
@@ -124,7 +126,7 @@ export function req<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: strin
 export function opt<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: string[]): ScalarOf[K] | undefined {
   for (const key of keys) {
     const at = event.items[kind].get(key);
-    if (at !== undefined) return eventLogValue(event.data, kind, at);
+    if (at !== undefined) return eventLogValue(event.bytes, kind, at);
   }
   return undefined;
 }
@@ -137,10 +139,10 @@ export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): Recor
   const out: Record<string, unknown> = {};
   for (const kind of ITEM_KINDS) {
     for (const [key, at] of event.items[kind]) {
-      if (!known.has(key)) out[key] = jsonReady(eventLogValue(event.data, kind, at));
+      if (!known.has(key)) out[key] = jsonReady(eventLogValue(event.bytes, kind, at));
     }
     for (const [key, at] of event.arrays[kind]) {
-      out[key] = at.map((a) => jsonReady(eventLogValue(event.data, kind, a)));
+      out[key] = at.map((a) => jsonReady(eventLogValue(event.bytes, kind, a)));
     }
   }
   return out;

@@ -37,10 +37,12 @@ export interface ItemGroup {
 }
 
 export interface EventLogPayload {
+  /** The data as bytes; `groups` positions point into it. */
+  bytes: Buffer;
   /** Lower-case address. */
   msgSender: string;
   eventName: string;
-  /** Keys and value positions by kind, in payload order; decode a value with `eventLogValue`. */
+  /** Keys and value positions by kind, in payload order; decode a value with `eventLogValue(bytes, …)`. */
   groups: Record<ItemKind, ItemGroup>;
 }
 
@@ -51,20 +53,6 @@ const TWO_255 = 1n << 255n;
 /** No real payload comes near this; it bounds the work a hostile length word can cause. */
 const MAX_ELEMENTS = 1_000_000;
 const HEX_RE = /^[0-9a-fA-F]*$/;
-
-/**
- * The payload's bytes are decoded into this buffer, reused by every call: Node's native hex decoding is
- * several times faster than reading hex digits in JS, and reusing the buffer allocates nothing per log.
- * Payloads above the limit get a buffer of their own so that one hostile log cannot pin its memory.
- */
-const SCRATCH_LIMIT = 1 << 20;
-let scratch = Buffer.allocUnsafe(1 << 14);
-
-function bytesFor(size: number): Buffer {
-  if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(size)));
-  return scratch;
-}
 
 /**
  * Item keys ("sizeInUsd", "orderType", …) repeat on every log; decoding each from its bytes again was a
@@ -79,28 +67,38 @@ interface CachedKey {
 const keyCache = new Map<number, CachedKey>();
 const KEY_CACHE_LIMIT = 10_000;
 
+/**
+ * The bytes of hex data. Node's native decoding stops at the first non-hex digit; the rest is then decoded
+ * leniently so that reads which do not touch a bad digit still see the right bytes (WordReader refuses
+ * the reads that do, as a decoder reading the hex digit by digit would).
+ */
+function hexToBytes(hex: string): { bytes: Buffer; allHex: boolean } {
+  const size = (hex.length - 2) / 2;
+  const decoded = Buffer.from(hex.slice(2), 'hex');
+  if (decoded.length === size) return { bytes: decoded, allHex: true };
+  const bytes = Buffer.alloc(size);
+  decoded.copy(bytes);
+  for (let i = decoded.length; i < size; i++) bytes[i] = Number.parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16) & 0xff;
+  return { bytes, allHex: false };
+}
+
 /** Reads the 32-byte words of a payload by byte position. */
 class WordReader {
   /** Data size in bytes. */
   readonly size: number;
-  private readonly bytes: Buffer;
-  /** False when the hex has a non-hex digit somewhere: then each read checks the digits it covers. */
-  private readonly allHex: boolean;
 
-  constructor(private readonly hex: string) {
-    this.size = (hex.length - 2) / 2;
-    this.bytes = bytesFor(this.size);
-    const written = this.bytes.write(hex.slice(2), 0, this.size, 'hex');
-    this.allHex = written === this.size;
-    // Native decoding stops at the first bad digit; decode the rest leniently so that reads which do not
-    // touch a bad digit still see the right bytes (reads that do are refused by checkHex).
-    for (let i = written; i < this.size; i++) this.bytes[i] = Number.parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16) & 0xff;
+  /** `badHex`: the data as given, when it was hex with a non-hex digit somewhere; then each read checks its digits. */
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly badHex: string | null,
+  ) {
+    this.size = bytes.length;
   }
 
   private checkHex(position: number, length: number, what: string): void {
-    if (this.allHex) return;
+    if (this.badHex === null) return;
     const from = 2 + position * 2;
-    if (!HEX_RE.test(this.hex.slice(from, from + length * 2))) throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
+    if (!HEX_RE.test(this.badHex.slice(from, from + length * 2))) throw new AbiLayoutError(`${what}: invalid hex at byte ${position}`);
   }
 
   /** Checks that a whole word is in the data and is hex; returns its byte position. */
@@ -275,12 +273,24 @@ function readGroup(reader: WordReader, kind: ItemKind, start: number): ItemGroup
   };
 }
 
-/** Checks and indexes the data of an EventLog / EventLog1 / EventLog2 log. Throws AbiLayoutError when malformed. */
-export function decodeEventLogPayload(data: Hex): EventLogPayload {
-  if (!data.startsWith('0x') || data.length % 2 !== 0) throw new AbiLayoutError('data is not an even-length 0x hex string');
-  const reader = new WordReader(data);
+/**
+ * Checks and indexes the data of an EventLog / EventLog1 / EventLog2 log, given as hex or, better (no
+ * hex to decode), as bytes. Throws AbiLayoutError when malformed.
+ */
+export function decodeEventLogPayload(data: Hex | Uint8Array): EventLogPayload {
+  let bytes: Buffer;
+  let badHex: string | null = null;
+  if (typeof data === 'string') {
+    if (!data.startsWith('0x') || data.length % 2 !== 0) throw new AbiLayoutError('data is not an even-length 0x hex string');
+    const decoded = hexToBytes(data);
+    bytes = decoded.bytes;
+    if (!decoded.allHex) badHex = data;
+  } else {
+    bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+  const reader = new WordReader(bytes, badHex);
   reader.address(0, 'msgSender');
-  const msgSender = eventLogValue(data, 'address', 0);
+  const msgSender = eventLogValue(bytes, 'address', 0);
   const eventName = reader.string(reader.follow(32, 0, 'eventName'), 'eventName');
   const eventData = reader.follow(64, 0, 'eventData');
   const groups = {} as EventLogPayload['groups'];
@@ -288,38 +298,39 @@ export function decodeEventLogPayload(data: Hex): EventLogPayload {
     const groupStart = reader.follow(eventData + i * 32, eventData, `${kind}Items`);
     groups[kind] = readGroup(reader, kind, groupStart);
   });
-  return { msgSender, eventName, groups };
+  return { bytes, msgSender, eventName, groups };
 }
 
 /**
- * The value of `kind` at `at` (a position from `decodeEventLogPayload` of the same data, which has
- * checked it). Addresses, bytes32 and bytes are lower-case hex.
+ * The value of `kind` at `at` in `bytes` (a position and the bytes from `decodeEventLogPayload`, which has
+ * checked the value). Addresses, bytes32 and bytes are lower-case hex.
  */
-export function eventLogValue<K extends ItemKind>(data: Hex, kind: K, at: ValueAt): ScalarOf[K] {
-  const from = 2 + at * 2;
+export function eventLogValue<K extends ItemKind>(bytes: Buffer, kind: K, at: ValueAt): ScalarOf[K] {
   switch (kind) {
     case 'address':
-      return `0x${data.slice(from + 24, from + 64).toLowerCase()}` as ScalarOf[K];
+      return `0x${bytes.toString('hex', at + 12, at + 32)}` as ScalarOf[K];
     case 'uint':
-      return BigInt(`0x${data.slice(from, from + 64)}`) as ScalarOf[K];
+      return uint256(bytes, at) as ScalarOf[K];
     case 'int': {
-      const value = BigInt(`0x${data.slice(from, from + 64)}`);
+      const value = uint256(bytes, at);
       return (value >= TWO_255 ? value - TWO_256 : value) as ScalarOf[K];
     }
     case 'bool':
-      return (data.charCodeAt(from + 63) === 0x31) as ScalarOf[K];
+      return (bytes[at + 31] === 1) as ScalarOf[K];
     case 'bytes32':
-      return `0x${data.slice(from, from + 64).toLowerCase()}` as ScalarOf[K];
+      return `0x${bytes.toString('hex', at, at + 32)}` as ScalarOf[K];
     case 'bytes':
-      return `0x${dynamicHex(data, from).toLowerCase()}` as ScalarOf[K];
+      return `0x${bytes.toString('hex', at + 32, at + 32 + bytes.readUInt32BE(at + 28))}` as ScalarOf[K];
     case 'string':
-      return Buffer.from(dynamicHex(data, from), 'hex').toString('utf8') as ScalarOf[K];
+      return bytes.toString('utf8', at + 32, at + 32 + bytes.readUInt32BE(at + 28)) as ScalarOf[K];
   }
   throw new Error(`unknown item kind ${String(kind)}`);
 }
 
-/** The content hex of the bytes/string whose length word starts at hex index `from`. */
-function dynamicHex(data: string, from: number): string {
-  const length = Number.parseInt(data.slice(from + 56, from + 64), 16);
-  return data.slice(from + 64, from + 64 + length * 2);
+/** The 32-byte big-endian word at `at`; most values fit in 48 bits, which skips the BigInt arithmetic. */
+function uint256(bytes: Buffer, at: number): bigint {
+  let high = 0;
+  for (let i = at; i < at + 26; i++) high |= bytes[i]!;
+  if (high === 0) return BigInt(bytes.readUIntBE(at + 26, 6));
+  return (bytes.readBigUInt64BE(at) << 192n) | (bytes.readBigUInt64BE(at + 8) << 128n) | (bytes.readBigUInt64BE(at + 16) << 64n) | bytes.readBigUInt64BE(at + 24);
 }
