@@ -23,22 +23,40 @@ const UNNEST_ROWS = 20_000;
 export async function insertRawLogs(db: Db, sourceId: string, logs: readonly RawLog[]): Promise<void> {
   for (let i = 0; i < logs.length; i += UNNEST_ROWS) {
     const part = logs.slice(i, i + UNNEST_ROWS);
-    const col = <T>(f: (log: RawLog) => T): T[] => part.map(f);
+    const col = (f: (log: RawLog) => string | number | null) => commaList(part, f);
     const { blob, offsets, lengths } = concatData(part);
     await sql`
       insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
                             address, topic0, topic1, topic2, topic3, data)
       select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
              topic0, topic1, topic2, topic3, substring(${blob}::bytea from data_offset for data_length) from unnest(
-        ${col((l) => l.chainId)}::int[], ${col((l) => l.blockNumber.toString())}::int8[], ${col((l) => l.blockHash)}::text[],
-        ${col((l) => (l.blockTime ? l.blockTime.toISOString() : null))}::timestamptz[], ${col((l) => l.txHash)}::text[],
-        ${col((l) => l.txIndex)}::int[], ${col((l) => l.logIndex)}::int[], ${col((l) => l.address)}::text[],
-        ${col((l) => l.topics[0] ?? null)}::text[], ${col((l) => l.topics[1] ?? null)}::text[],
-        ${col((l) => l.topics[2] ?? null)}::text[], ${col((l) => l.topics[3] ?? null)}::text[], ${offsets}::int[], ${lengths}::int[])
+        ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
+        ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? l.blockTime.toISOString() : null)))}::timestamptz[],
+        ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],
+        ${listOf(col((l) => l.address))}, ${listOf(col((l) => l.topics[0] ?? null))}, ${listOf(col((l) => l.topics[1] ?? null))},
+        ${listOf(col((l) => l.topics[2] ?? null))}, ${listOf(col((l) => l.topics[3] ?? null))},
+        ${listOf(offsets.join(','))}::int[], ${listOf(lengths.join(','))}::int[])
         as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3,
              data_offset, data_length)
       on conflict (source_id, block_number, log_index) do nothing`.execute(db);
   }
+}
+
+/**
+ * A column of raw-log values (hex, decimal numbers, ISO times: never a comma) as one comma-separated
+ * string, empty for NULL. `string_to_array` splits it on the server, where the driver would otherwise
+ * quote and escape each of 20,000 × 12 array elements in JS. Should a value ever contain a comma, its
+ * column would come out longer than the others and unnest() would pad the rest with NULLs, which the
+ * NOT NULL columns refuse: the insert fails rather than storing shifted values.
+ */
+function commaList(logs: readonly RawLog[], value: (log: RawLog) => string | number | null): string {
+  const values: (string | number)[] = new Array(logs.length);
+  for (let i = 0; i < logs.length; i++) values[i] = value(logs[i]!) ?? '';
+  return values.join(',');
+}
+
+function listOf(joined: string) {
+  return sql`string_to_array(${joined}::text, ',', '')`;
 }
 
 /** The logs' data as bytes, end to end, with each log's 1-based offset (SQL substring) and length. */
@@ -47,7 +65,8 @@ function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[];
   const lengths: number[] = new Array(logs.length);
   let total = 0;
   for (let i = 0; i < logs.length; i++) {
-    lengths[i] = (logs[i]!.data.length - 2) >> 1;
+    const log = logs[i]!;
+    lengths[i] = log.dataBytes ? log.dataBytes.length : (log.data.length - 2) >> 1;
     offsets[i] = total + 1;
     total += lengths[i]!;
   }
@@ -55,7 +74,7 @@ function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[];
   const blob = Buffer.allocUnsafe(total);
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
-    if (log.dataBytes && log.dataBytes.length === lengths[i]) {
+    if (log.dataBytes) {
       blob.set(log.dataBytes, offsets[i]! - 1);
       continue;
     }
