@@ -337,26 +337,25 @@ export const gmxV2Decoder: EvmDecoder = {
     if (logs.length === 0) return out;
     const registry = await Registry.load(trx, GMX_V2, logs[0]!.chainId);
 
-    // Pass 1: decode every log; collect the join halves by order key.
-    const parsed: Parsed[] = [];
-    for (const log of logs) {
-      try {
-        const event = parseGmxLog(log);
-        if (!(GMX_V2_EVENT_NAMES as readonly string[]).includes(event.eventName)) {
-          throw new DecodeFailure(event.eventName, `unknown eventName "${event.eventName}" (handled: ${GMX_V2_EVENT_NAMES.join(', ')})`);
-        }
-        parsed.push({ log, event });
-      } catch (error) {
-        fail(log, error, null);
-      }
-    }
+    // Pass 1: decode every log, write the rows that need no join, collect the join halves by order key.
+    // One loop, so that a decoded event nothing keeps is garbage while still young (cheap to collect).
     const fees = new Map<string, Fees>();
     const insolvents = new Map<string, { parsed: Parsed; insolvent: Insolvent }>();
     const executed = new Map<string, { parsed: Parsed; secondaryOrderType: bigint; account: string }>();
     const decreases: { parsed: Parsed; d: DecreaseRows }[] = [];
     const increases: { parsed: Parsed; core: PositionCore }[] = [];
-    for (const p of parsed) {
-      const { event, log } = p;
+    for (const log of logs) {
+      let event: GmxEvent;
+      try {
+        event = parseGmxLog(log);
+        if (!(GMX_V2_EVENT_NAMES as readonly string[]).includes(event.eventName)) {
+          throw new DecodeFailure(event.eventName, `unknown eventName "${event.eventName}" (handled: ${GMX_V2_EVENT_NAMES.join(', ')})`);
+        }
+      } catch (error) {
+        fail(log, error, null);
+        continue;
+      }
+      const p: Parsed = { log, event };
       try {
         switch (event.eventName) {
           case 'PositionFeesCollected':

@@ -60,11 +60,15 @@ const HEX_RE = /^[0-9a-fA-F]*$/;
  * nothing; bounded so hostile data cannot grow it.
  */
 interface CachedKey {
-  bytes: Uint8Array;
+  bytes: DataView;
   text: string;
+  /** Another key with the same hash. */
   next: CachedKey | undefined;
 }
-const keyCache = new Map<number, CachedKey>();
+/** A plain array indexed by hash bits: a Map keyed by number was a third of the key lookup time. */
+const KEY_BUCKETS = 4096;
+const keyCache: (CachedKey | undefined)[] = new Array<CachedKey | undefined>(KEY_BUCKETS).fill(undefined);
+let cachedKeys = 0;
 const KEY_CACHE_LIMIT = 10_000;
 
 /**
@@ -82,10 +86,14 @@ function hexToBytes(hex: string): { bytes: Buffer; allHex: boolean } {
   return { bytes, allHex: false };
 }
 
-/** Reads the 32-byte words of a payload by byte position. */
+/**
+ * Reads the 32-byte words of a payload by byte position. Checks read 4 bytes at a time through a
+ * DataView, which the JIT turns into single loads: reading byte by byte was most of the decoder's time.
+ */
 class WordReader {
   /** Data size in bytes. */
   readonly size: number;
+  private readonly view: DataView;
 
   /** `badHex`: the data as given, when it was hex with a non-hex digit somewhere; then each read checks its digits. */
   constructor(
@@ -93,6 +101,7 @@ class WordReader {
     private readonly badHex: string | null,
   ) {
     this.size = bytes.length;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   private checkHex(position: number, length: number, what: string): void {
@@ -110,18 +119,18 @@ class WordReader {
     return position;
   }
 
-  /** True when the `count` bytes at `position` are all zero. */
+  /** True when the `count` (a multiple of 4) bytes at `position` are all zero. */
   private zeros(position: number, count: number): boolean {
-    const bytes = this.bytes;
-    for (let i = position; i < position + count; i++) if (bytes[i] !== 0) return false;
-    return true;
+    let any = 0;
+    for (let i = position; i < position + count; i += 4) any |= this.view.getUint32(i);
+    return any === 0;
   }
 
   /** A small integer (offset or length) that must fit in 32 bits. */
   small(position: number, what: string): number {
     this.word(position, what);
     if (!this.zeros(position, 28)) throw new AbiLayoutError(`${what}: value at byte ${position} is too large for an offset or length`);
-    return this.bytes.readUInt32BE(position + 28);
+    return this.view.getUint32(position + 28);
   }
 
   address(position: number, what: string): void {
@@ -152,26 +161,33 @@ class WordReader {
   key(position: number, what: string): string {
     const length = this.bytesAt(position, what);
     const start = position + 32;
-    const hash = this.hash(start, length);
-    for (let entry = keyCache.get(hash); entry; entry = entry.next) {
-      if (this.equals(start, entry.bytes)) return entry.text;
+    const bucket = this.hash(start, length) & (KEY_BUCKETS - 1);
+    for (let entry = keyCache[bucket]; entry; entry = entry.next) {
+      if (this.equals(start, length, entry.bytes)) return entry.text;
     }
     const text = this.bytes.toString('utf8', start, start + length);
-    if (keyCache.size < KEY_CACHE_LIMIT) {
-      keyCache.set(hash, { bytes: new Uint8Array(this.bytes.subarray(start, start + length)), text, next: keyCache.get(hash) });
+    if (cachedKeys < KEY_CACHE_LIMIT) {
+      const copy = new Uint8Array(this.bytes.subarray(start, start + length));
+      keyCache[bucket] = { bytes: new DataView(copy.buffer), text, next: keyCache[bucket] };
+      cachedKeys++;
     }
     return text;
   }
 
-  /** FNV-1a over `length` bytes at `start`. */
+  /** FNV-1a-like hash over `length` bytes at `start`, four at a time. */
   private hash(start: number, length: number): number {
+    const words = start + (length & ~3);
     let h = 0x811c9dc5 ^ length;
-    for (let i = start; i < start + length; i++) h = Math.imul(h ^ this.bytes[i]!, 0x01000193);
-    return h >>> 0;
+    for (let i = start; i < words; i += 4) h = Math.imul(h ^ this.view.getUint32(i), 0x01000193);
+    for (let i = words; i < start + length; i++) h = Math.imul(h ^ this.view.getUint8(i), 0x01000193);
+    return h;
   }
 
-  private equals(start: number, other: Uint8Array): boolean {
-    for (let i = 0; i < other.length; i++) if (this.bytes[start + i] !== other[i]) return false;
+  private equals(start: number, length: number, other: DataView): boolean {
+    if (other.byteLength !== length) return false;
+    const words = length & ~3;
+    for (let i = 0; i < words; i += 4) if (this.view.getUint32(start + i) !== other.getUint32(i)) return false;
+    for (let i = words; i < length; i++) if (this.view.getUint8(start + i) !== other.getUint8(i)) return false;
     return true;
   }
 
