@@ -124,12 +124,15 @@ export function opt<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: strin
   return undefined;
 }
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
 /**
  * Items not in `known` (and every array item), as JSON-ready values, so that keys GMX adds later are
  * kept in `extra` instead of being lost.
  */
-export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
   for (const kind of ITEM_KINDS) {
     for (const [key, at] of event.items[kind]) {
       if (!known.has(key)) out[key] = jsonReady(eventLogValue(event.bytes, kind, at));
@@ -141,7 +144,7 @@ export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): Recor
   return out;
 }
 
-function jsonReady(value: unknown): unknown {
+function jsonReady(value: string | bigint | boolean): JsonValue {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
