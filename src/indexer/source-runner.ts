@@ -60,6 +60,12 @@ export interface RunSourceOptions {
 /** Hex characters of log data held before a write (~32 MB of text). */
 const MAX_PENDING_CHARS = 32 * 1024 * 1024;
 
+/**
+ * Batches written at once per source (each its own transaction and connection): two lets the server
+ * store one batch's raw logs while the previous batch is decoded and committed.
+ */
+const WRITES_IN_FLIGHT = 2;
+
 /** Consecutive "chain moved" restarts tolerated before giving up (a node flapping between branches). */
 const MAX_RESTARTS = 50;
 
@@ -164,9 +170,11 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
 
   /**
    * Streams [cursor+1, target] and writes it in batches; 'moved' if the chain changed under us.
-   * Writing is pipelined: while one batch is written (mostly the database's work), the next is fetched
-   * and parsed (mostly ours). Batches are still written one at a time and in order, so the cursor only
-   * moves forward; at most one batch is being written and one collected, so memory stays bounded.
+   * Writing is pipelined: while batches are written (mostly the database's work), the next is fetched
+   * and parsed (mostly ours), and up to WRITES_IN_FLIGHT batches are written at once, each in its own
+   * transaction: a batch's raw logs go in while the previous batch is still decoding, but it decodes
+   * and moves the cursor only after the previous one committed (writeBatch's `after`). So cursors
+   * commit in order, a failed batch rolls back every later one, and memory stays bounded.
    */
   async function catchUp(cursor: LogCursor, target: bigint): Promise<'done' | 'moved' | 'aborted'> {
     let prevHash = cursor.hash;
@@ -174,8 +182,8 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
     let pendingLogs = 0;
     let pendingChars = 0;
     let lastWrite = Date.now();
-    let writing: Promise<void> = Promise.resolve();
-    const write = async (chunks: FetchedChunk[]) => {
+    const inFlight: Promise<void>[] = [];
+    const write = async (chunks: FetchedChunk[], after: Promise<unknown>) => {
       const logs: RawLog[] = [];
       const headers: BlockHeader[] = [];
       for (const chunk of chunks) {
@@ -183,7 +191,7 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
         for (const header of chunk.headers.values()) headers.push(header);
       }
       const last = chunks[chunks.length - 1]!.last;
-      const rows = await writeBatch(db, decoder, info, { logs, headers, cursor: { block: last.number, hash: last.hash } });
+      const rows = await writeBatch(db, decoder, info, { logs, headers, cursor: { block: last.number, hash: last.hash } }, after);
       summary.events += logs.length;
       summary.decodedRows += rows;
       summary.batches++;
@@ -191,21 +199,23 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
       logger.debug({ source: info.id, block: last.number.toString(), logs: logs.length }, 'batch written');
       report(last.number, 'catching-up');
     };
-    /** Starts writing what is pending once the previous write is done; a write's failure surfaces at the next await. */
+    /** Starts writing what is pending; first waits for room in the pipeline. A failure surfaces at the next await. */
     const flush = async () => {
-      await writing;
+      while (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
       if (pending.length === 0) return;
       const chunks = pending;
       pending = [];
       pendingLogs = 0;
       pendingChars = 0;
       lastWrite = Date.now();
-      writing = write(chunks);
-      writing.catch(() => {}); // awaited by the next flush or drain; avoid an unhandled rejection meanwhile
+      const previous = inFlight[inFlight.length - 1] ?? Promise.resolve();
+      const writing = write(chunks, previous);
+      writing.catch(() => {}); // awaited by a later flush or drain; avoid an unhandled rejection meanwhile
+      inFlight.push(writing);
     };
     const drain = async () => {
       await flush();
-      await writing;
+      while (inFlight.length > 0) await inFlight.shift();
     };
     try {
       for await (const chunk of fetcher.stream(cursor.block + 1n, target)) {
@@ -231,8 +241,9 @@ export async function runSource(opts: RunSourceOptions): Promise<SourceSummary> 
     } catch (error) {
       // Never leave a write running behind a failure (it would move the cursor after we gave up), and
       // never hide a failed write behind a restart.
-      const writeError = await writing.then(() => null, (e: unknown) => e);
-      if (writeError) throw writeError;
+      const outcomes = await Promise.allSettled(inFlight.splice(0));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
       if (error instanceof ChainMovedError) {
         logger.info({ source: info.id }, `chain moved during fetch, restarting from the cursor: ${error.message}`);
         return 'moved';

@@ -45,15 +45,26 @@ export interface Batch {
 /**
  * Writes one batch in ONE transaction: raw logs, headers, decoded rows and the cursor. A crash at any
  * point leaves either all of it or none of it; writing it twice changes nothing (natural keys).
+ *
+ * `after` lets batches overlap: the raw logs go in at once, but decoding waits for `after` (the previous
+ * batch's commit), because decoders join across batches through pending_joins and must see what the
+ * previous batch left there; the cursor is written after that, so cursors still commit in order. If
+ * `after` rejects, this transaction rolls back. With PGlite (one connection) transactions simply queue.
  */
-export async function writeBatch(db: Kysely<Database>, decoder: EvmDecoder, source: SourceInfo, batch: Batch): Promise<number> {
+export async function writeBatch(
+  db: Kysely<Database>,
+  decoder: EvmDecoder,
+  source: SourceInfo,
+  batch: Batch,
+  after: Promise<unknown> = Promise.resolve(),
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     // The raw-log insert is mostly the server's work and decoding is mostly ours: run them at the same
     // time on the transaction's one connection (queries queue on it in order). allSettled, so that no
     // query of either is still running when a failure rolls the transaction back.
     const [raw, decoded] = await Promise.allSettled([
       insertRawLogs(trx, source.id, batch.logs).then(() => upsertBlocks(trx, source.chainId, batch.headers)),
-      batch.logs.length === 0 ? Promise.resolve(null) : decoder.decode(batch.logs, { source, trx }),
+      after.then(() => (batch.logs.length === 0 ? null : decoder.decode(batch.logs, { source, trx }))),
     ]);
     if (raw.status === 'rejected') throw raw.reason;
     if (decoded.status === 'rejected') throw decoded.reason;
