@@ -4,7 +4,7 @@ import type { RawLog } from '../../indexer/decoder.ts';
 import { DecodeFailure } from '../shared/rows.ts';
 import { ITEM_KINDS, type ItemKind } from './event-names.ts';
 import type { GmxEmitter } from './encode.ts';
-import { decodeEventLogPayload, eventLogValue, type ScalarOf, type ValueAt } from './event-log-abi.ts';
+import { decodeEventLogPayload, eventLogValue, type ItemGroup, type ScalarOf } from './event-log-abi.ts';
 
 /**
  * Flattening of a GMX v2 EventEmitter log: EventLog / EventLog1 / EventLog2 → eventName, topics and
@@ -22,9 +22,11 @@ export interface GmxEvent {
   topic2: Hex | undefined;
   /** The log's data as bytes, which the positions below point into. */
   bytes: Buffer;
-  /** Where each item's value is, by kind and key. */
-  items: Record<ItemKind, ReadonlyMap<string, ValueAt>>;
-  arrays: Record<ItemKind, ReadonlyMap<string, readonly ValueAt[]>>;
+  /**
+   * Item keys and value positions by kind, in payload order. Searched linearly: a group has at most a
+   * few dozen items, and building a Map per group and log cost more than the searches.
+   */
+  groups: Record<ItemKind, ItemGroup>;
 }
 
 const EMITTER_TOPICS = new Map<string, GmxEmitter>(
@@ -84,33 +86,30 @@ export function parseGmxLog(log: RawLog): GmxEvent {
   if (expectedHash !== nameHash && expectedHash !== nameHash.toLowerCase()) {
     throw new DecodeFailure(eventName, `${eventName}: topic1 ${nameHash} is not keccak256("${eventName}")`);
   }
-  const items = {} as GmxEvent['items'];
-  const arrays = {} as GmxEvent['arrays'];
-  for (const kind of ITEM_KINDS) {
-    const group = payload.groups[kind];
-    items[kind] = firstByKey(group.items);
-    arrays[kind] = firstByKey(group.arrayItems);
-  }
   const topic1 = log.topics[2]?.toLowerCase() as Hex | undefined;
   const topic2 = log.topics[3]?.toLowerCase() as Hex | undefined;
-  return { emitter, msgSender: payload.msgSender, eventName, topic1, topic2, bytes: payload.bytes, items, arrays };
+  return { emitter, msgSender: payload.msgSender, eventName, topic1, topic2, bytes: payload.bytes, groups: payload.groups };
 }
 
-const NO_ITEMS: ReadonlyMap<string, never> = new Map<string, never>();
+/** Where the item `key` is; the first occurrence of a repeated key wins, as it does on chain for readers of EventLogData. */
+function find<T>(entries: readonly { key: string; at: T }[], key: string): T | undefined {
+  for (const entry of entries) if (entry.key === key) return entry.at;
+  return undefined;
+}
 
-/** Key → position; the first occurrence of a repeated key wins, as it does on chain for readers of EventLogData. */
-function firstByKey<T>(entries: readonly { key: string; at: T }[]): ReadonlyMap<string, T> {
-  if (entries.length === 0) return NO_ITEMS;
-  const map = new Map<string, T>();
-  for (const { key, at } of entries) if (!map.has(key)) map.set(key, at);
-  return map;
+/** True unless `key` already occurs before `index` (repeats are skipped, the first occurrence wins). */
+function isFirst(entries: readonly { key: string }[], key: string, index: number): boolean {
+  for (let i = 0; i < index; i++) if (entries[i]!.key === key) return false;
+  return true;
 }
 
 /** A required item: the first present of `keys` (historical spellings); DecodeFailure if none is. */
 export function req<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: string[]): ScalarOf[K] {
   const value = opt(event, kind, ...keys);
   if (value !== undefined) return value;
-  const elsewhere = ITEM_KINDS.filter((k) => k !== kind && keys.some((key) => event.items[k].has(key) || event.arrays[k].has(key)));
+  const elsewhere = ITEM_KINDS.filter(
+    (k) => k !== kind && keys.some((key) => find(event.groups[k].items, key) !== undefined || find(event.groups[k].arrayItems, key) !== undefined),
+  );
   const where = elsewhere.length ? ` (found under ${elsewhere.map((k) => `${k} items`).join(', ')}: wrong type)` : '';
   throw new DecodeFailure(event.eventName, `${event.eventName}: missing required ${kind} item "${keys.join('" / "')}"${where}`);
 }
@@ -118,7 +117,7 @@ export function req<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: strin
 /** An optional item: the first present of `keys`, else undefined. */
 export function opt<K extends ItemKind>(event: GmxEvent, kind: K, ...keys: string[]): ScalarOf[K] | undefined {
   for (const key of keys) {
-    const at = event.items[kind].get(key);
+    const at = find(event.groups[kind].items, key);
     if (at !== undefined) return eventLogValue(event.bytes, kind, at);
   }
   return undefined;
@@ -134,12 +133,13 @@ export type JsonObject = { [key: string]: JsonValue };
 export function unknownItems(event: GmxEvent, known: ReadonlySet<string>): JsonObject {
   const out: JsonObject = {};
   for (const kind of ITEM_KINDS) {
-    for (const [key, at] of event.items[kind]) {
-      if (!known.has(key)) out[key] = jsonReady(eventLogValue(event.bytes, kind, at));
-    }
-    for (const [key, at] of event.arrays[kind]) {
-      out[key] = at.map((a) => jsonReady(eventLogValue(event.bytes, kind, a)));
-    }
+    const { items, arrayItems } = event.groups[kind];
+    items.forEach(({ key, at }, i) => {
+      if (!known.has(key) && isFirst(items, key, i)) out[key] = jsonReady(eventLogValue(event.bytes, kind, at));
+    });
+    arrayItems.forEach(({ key, at }, i) => {
+      if (isFirst(arrayItems, key, i)) out[key] = at.map((a) => jsonReady(eventLogValue(event.bytes, kind, a)));
+    });
   }
   return out;
 }
