@@ -14,7 +14,8 @@ import type { ItemKind } from './event-names.ts';
  * It works in two steps. `decodeEventLogPayload` checks the whole layout and decodes the item keys;
  * each value is only located and checked (in bounds, valid hex, zero address padding, bool 0 or 1,
  * bytes/string length), so `eventLogValue` can decode it later and cannot fail. That split is for
- * speed: a PositionFeesCollected log has about 40 items of which the decoder reads 4. It is as strict as
+ * speed: a PositionFeesCollected log has about 40 items of which the decoder reads 4. The data may be
+ * given as bytes (the fetcher's `dataBytes`), which saves decoding the hex. It is as strict as
  * viem's strict mode and stricter on types: every offset and length is bounds-checked, and any violation
  * throws `AbiLayoutError` naming the group and what was wrong. test/protocols/gmx-v2-event-log-abi.test.ts
  * checks it against viem's decoder on randomised payloads.
@@ -46,7 +47,7 @@ export interface EventLogPayload {
   groups: Record<ItemKind, ItemGroup>;
 }
 
-/** The seven groups in their ABI order, with the names errors use. */
+/** The seven groups in their ABI order. */
 const GROUP_ORDER: readonly ItemKind[] = ['address', 'uint', 'int', 'bool', 'bytes32', 'bytes', 'string'];
 const TWO_256 = 1n << 256n;
 const TWO_255 = 1n << 255n;
@@ -62,7 +63,7 @@ const HEX_RE = /^[0-9a-fA-F]*$/;
 interface CachedKey {
   bytes: DataView;
   text: string;
-  /** Another key with the same hash. */
+  /** Another key in the same bucket. */
   next: CachedKey | undefined;
 }
 /** A plain array indexed by hash bits: a Map keyed by number was a third of the key lookup time. */
