@@ -9,7 +9,7 @@ import { decodeEventLogPayload, eventLogValue, type ItemGroup, type ScalarOf } f
 /**
  * Flattening of a GMX v2 EventEmitter log: EventLog / EventLog1 / EventLog2 → eventName, topics and
  * the seven EventLogData item groups (items and arrayItems apart). Decoders read items with `req`,
- * `opt` and `unknownItems`, which accept alternative historical spellings and reports a missing
+ * `opt` and `unknownItems`, which accept alternative historical spellings and report a missing
  * required key with the event name and, when the key exists under another kind, where it was found.
  * Values are decoded from the log's data only when read (parseGmxLog has checked all of them).
  */
