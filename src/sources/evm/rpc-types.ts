@@ -30,34 +30,64 @@ function quantity(obj: Record<string, unknown>, key: string, what: string): bigi
   return BigInt(hex);
 }
 
+/** The previous entry of the same response and what it became: neighbours share most fields. */
+export interface PreviousLog {
+  entry: Record<string, unknown>;
+  log: RawLog;
+}
+
 /**
  * Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). With
  * `payloads` (the logs' data as bytes, cut out by logs-body.ts), the entry's `data` is an index into them.
+ *
+ * Logs of one block or transaction repeat the block hash, transaction hash, address, timestamp and
+ * usually topic0/topic1. A value equal to the previous entry's is taken from the previous log, already
+ * validated: less checking, and one string kept per distinct value instead of one per log, which is
+ * what the young-generation GC had to copy while a batch waited to be written.
  */
-export function parseRpcLog(value: unknown, chainId: number, payloads?: readonly Uint8Array[]): { log: RawLog; removed: boolean } {
+export function parseRpcLog(
+  value: unknown,
+  chainId: number,
+  payloads?: readonly Uint8Array[],
+  previous?: PreviousLog,
+): { log: RawLog; removed: boolean } {
   if (typeof value !== 'object' || value === null) throw new MalformedResponseError('eth_getLogs: a log is not an object');
   const obj = value as Record<string, unknown>;
   const what = 'eth_getLogs log';
-  const topics = obj.topics;
-  if (!Array.isArray(topics) || topics.length > 4 || !topics.every((t) => typeof t === 'string' && HASH.test(t))) {
-    throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
-  }
+  const prev = previous?.entry;
+  const same = (key: string) => prev !== undefined && obj[key] === prev[key];
   const ts = obj.blockTimestamp;
   const log: RawLog = {
     chainId,
-    blockNumber: quantity(obj, 'blockNumber', what),
-    blockHash: field(obj, 'blockHash', HASH, what),
+    blockNumber: same('blockNumber') ? previous!.log.blockNumber : quantity(obj, 'blockNumber', what),
+    blockHash: same('blockHash') ? previous!.log.blockHash : field(obj, 'blockHash', HASH, what),
     // Some nodes (anvil, reth, newer geth) include the block time in each log; we still fetch headers.
-    blockTime: typeof ts === 'string' && HEX.test(ts) && ts.length > 2 ? new Date(Number(BigInt(ts)) * 1000) : null,
-    txHash: field(obj, 'transactionHash', HASH, what),
+    blockTime: same('blockTimestamp') ? previous!.log.blockTime : typeof ts === 'string' && HEX.test(ts) && ts.length > 2 ? new Date(Number(BigInt(ts)) * 1000) : null,
+    txHash: same('transactionHash') ? previous!.log.txHash : field(obj, 'transactionHash', HASH, what),
     txIndex: Number(quantity(obj, 'transactionIndex', what)),
     logIndex: Number(quantity(obj, 'logIndex', what)),
-    address: field(obj, 'address', ADDRESS, what) as Address,
-    topics: (topics as string[]).map((t) => t.toLowerCase() as Hex),
+    address: same('address') ? previous!.log.address : (field(obj, 'address', ADDRESS, what) as Address),
+    topics: parseTopics(obj.topics, prev?.topics, previous?.log.topics, what),
     data: payloads ? '0x' : field(obj, 'data', HEX, what),
   };
   if (payloads) withLazyHex(log, payloadOf(obj.data, payloads));
   return { log, removed: obj.removed === true };
+}
+
+function parseTopics(topics: unknown, previousRaw: unknown, previous: readonly Hex[] | undefined, what: string): Hex[] {
+  if (!Array.isArray(topics) || topics.length > 4) throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
+  const raw = Array.isArray(previousRaw) ? previousRaw : [];
+  const out: Hex[] = new Array(topics.length);
+  for (let i = 0; i < topics.length; i++) {
+    const topic: unknown = topics[i];
+    if (previous !== undefined && topic === raw[i]) {
+      out[i] = previous[i]!;
+    } else {
+      if (typeof topic !== 'string' || !HASH.test(topic)) throw new MalformedResponseError(`${what}: topics is not a list of up to 4 32-byte hashes`);
+      out[i] = topic.toLowerCase() as Hex;
+    }
+  }
+  return out;
 }
 
 function payloadOf(index: unknown, payloads: readonly Uint8Array[]): Uint8Array {
@@ -110,11 +140,13 @@ export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
 export function parseLogs(value: unknown, chainId: number, payloads?: readonly Uint8Array[]): RawLog[] {
   if (!Array.isArray(value)) throw new MalformedResponseError(`eth_getLogs: result is not a list (${typeof value})`);
   const logs: RawLog[] = [];
+  let previous: PreviousLog | undefined;
   for (const entry of value) {
-    const { log, removed } = parseRpcLog(entry, chainId, payloads);
+    const { log, removed } = parseRpcLog(entry, chainId, payloads, previous);
     // A log flagged removed belongs to a dropped branch; the reorg check decides what to do.
     if (removed) throw new MalformedResponseError('eth_getLogs returned a removed log (reorg in progress)');
     logs.push(log);
+    previous = { entry: entry as Record<string, unknown>, log };
   }
   return logs;
 }
