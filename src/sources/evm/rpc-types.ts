@@ -57,20 +57,18 @@ export function parseRpcLog(
   const prev = previous?.entry;
   const same = (key: string) => prev !== undefined && obj[key] === prev[key];
   const ts = obj.blockTimestamp;
-  const log: RawLog = {
-    chainId,
-    blockNumber: same('blockNumber') ? previous!.log.blockNumber : quantity(obj, 'blockNumber', what),
-    blockHash: same('blockHash') ? previous!.log.blockHash : field(obj, 'blockHash', HASH, what),
-    // Some nodes (anvil, reth, newer geth) include the block time in each log; we still fetch headers.
-    blockTime: same('blockTimestamp') ? previous!.log.blockTime : typeof ts === 'string' && HEX.test(ts) && ts.length > 2 ? new Date(Number(BigInt(ts)) * 1000) : null,
-    txHash: same('transactionHash') ? previous!.log.txHash : field(obj, 'transactionHash', HASH, what),
-    txIndex: Number(quantity(obj, 'transactionIndex', what)),
-    logIndex: Number(quantity(obj, 'logIndex', what)),
-    address: same('address') ? previous!.log.address : (field(obj, 'address', ADDRESS, what) as Address),
-    topics: parseTopics(obj.topics, prev?.topics, previous?.log.topics, what),
-    data: payloads ? '0x' : field(obj, 'data', HEX, what),
-  };
-  if (payloads) withLazyHex(log, payloadOf(obj.data, payloads));
+  const blockNumber = same('blockNumber') ? previous!.log.blockNumber : quantity(obj, 'blockNumber', what);
+  const blockHash = same('blockHash') ? previous!.log.blockHash : field(obj, 'blockHash', HASH, what);
+  // Some nodes (anvil, reth, newer geth) include the block time in each log; we still fetch headers.
+  const blockTime = same('blockTimestamp') ? previous!.log.blockTime : typeof ts === 'string' && HEX.test(ts) && ts.length > 2 ? new Date(Number(BigInt(ts)) * 1000) : null;
+  const txHash = same('transactionHash') ? previous!.log.txHash : field(obj, 'transactionHash', HASH, what);
+  const txIndex = Number(quantity(obj, 'transactionIndex', what));
+  const logIndex = Number(quantity(obj, 'logIndex', what));
+  const address = same('address') ? previous!.log.address : (field(obj, 'address', ADDRESS, what) as Address);
+  const topics = parseTopics(obj.topics, prev?.topics, previous?.log.topics, what);
+  const log: RawLog = payloads
+    ? new FetchedLog(chainId, blockNumber, blockHash, blockTime, txHash, txIndex, logIndex, address, topics, payloadOf(obj.data, payloads))
+    : { chainId, blockNumber, blockHash, blockTime, txHash, txIndex, logIndex, address, topics, data: field(obj, 'data', HEX, what) };
   return { log, removed: obj.removed === true };
 }
 
@@ -98,24 +96,32 @@ function payloadOf(index: unknown, payloads: readonly Uint8Array[]): Uint8Array 
 }
 
 /**
- * Gives `log` its data as bytes, and as hex only when something reads `data`. Most of an indexing
- * run's garbage was these hex strings (≈8 KB per GMX log, copied by every young-generation GC they
- * survived) although the raw_logs insert and byte-reading decoders never need them.
+ * A fetched log that holds its data as bytes and makes the hex only when something reads `data`. Most
+ * of an indexing run's garbage was these hex strings (≈8 KB per GMX log, copied by every
+ * young-generation GC they survived) although the raw_logs insert and byte-reading decoders never need
+ * them. A class, not a getter defined on each object: that would put every log in V8's slow
+ * dictionary mode, and decoders read logs' fields constantly. (Spread and JSON.stringify skip a
+ * prototype getter; nothing does either to a RawLog.)
  */
-function withLazyHex(log: RawLog, bytes: Uint8Array): void {
-  log.dataBytes = bytes;
-  Object.defineProperty(log, 'data', {
-    enumerable: true,
-    configurable: true,
-    get(this: RawLog): Hex {
-      const hex = `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}` as Hex;
-      Object.defineProperty(this, 'data', { value: hex, enumerable: true, writable: true, configurable: true });
-      return hex;
-    },
-    set(this: RawLog, value: Hex) {
-      Object.defineProperty(this, 'data', { value, enumerable: true, writable: true, configurable: true });
-    },
-  });
+class FetchedLog implements RawLog {
+  #hex: Hex | undefined;
+  constructor(
+    readonly chainId: number,
+    public blockNumber: bigint,
+    public blockHash: Hex,
+    public blockTime: Date | null,
+    public txHash: Hex,
+    public txIndex: number,
+    public logIndex: number,
+    public address: Address,
+    public topics: Hex[],
+    public dataBytes: Uint8Array,
+  ) {}
+
+  get data(): Hex {
+    this.#hex ??= `0x${Buffer.from(this.dataBytes.buffer, this.dataBytes.byteOffset, this.dataBytes.byteLength).toString('hex')}` as Hex;
+    return this.#hex;
+  }
 }
 
 /**
