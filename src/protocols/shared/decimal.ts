@@ -5,6 +5,8 @@
 
 /**
  * `value / 10^decimals` as an exact decimal string, trailing fractional zeros trimmed.
+ * Splits the integer's decimal digits instead of dividing: BigInt division, a BigInt power per call and
+ * a regex made the old version about 4× slower, and decoders call this several times per row.
  * @example scaleDown(346022000000000000000000000000000n, 30) === '346.022'
  * @example scaleDown(-15n, 1) === '-1.5'
  */
@@ -12,11 +14,13 @@ export function scaleDown(value: bigint, decimals: number): string {
   if (!Number.isInteger(decimals)) throw new Error(`scaleDown: decimals must be an integer, got ${decimals}`);
   if (decimals <= 0) return (value * 10n ** BigInt(-decimals)).toString();
   const negative = value < 0n;
-  const abs = negative ? -value : value;
-  const base = 10n ** BigInt(decimals);
-  const whole = abs / base;
-  const fraction = (abs % base).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  const digits = (negative ? -value : value).toString();
+  const cut = digits.length - decimals;
+  const whole = cut > 0 ? digits.slice(0, cut) : '0';
+  const fraction = cut > 0 ? digits.slice(cut) : '0'.repeat(-cut) + digits;
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 48 /* '0' */) end--;
+  return `${negative ? '-' : ''}${whole}${end > 0 ? `.${fraction.slice(0, end)}` : ''}`;
 }
 
 /** `(a + b) / 2 / 10^decimals`, exact: halving is a multiplication by 5 and one more decimal. */
