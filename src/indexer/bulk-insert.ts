@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { storeKind } from '../db/store-kind.ts';
 import { ROW_COLUMNS, type ColumnSpec, type RowTable } from '../db/row-columns.ts';
 import { columnArrays } from './row-arrays.ts';
 import type { RawLog } from './decoder.ts';
@@ -25,11 +26,14 @@ export async function insertRawLogs(db: Db, sourceId: string, logs: readonly Raw
     const part = logs.slice(i, i + UNNEST_ROWS);
     const col = (f: (log: RawLog) => string | number | null) => commaList(part, f);
     const { blob, offsets, lengths } = concatData(part);
+    // pg sends a Buffer as a binary parameter; PGlite's own bytea serialiser turns one into hex through a
+    // JS array of every byte (about a minute per 60 MB), so it gets the hex text to decode server-side.
+    const data = storeKind(db) === 'pglite' ? sql`decode(${blob.toString('hex')}::text, 'hex')` : sql`${blob}::bytea`;
     await sql`
       insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
                             address, topic0, topic1, topic2, topic3, data)
       select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
-             topic0, topic1, topic2, topic3, substring(${blob}::bytea from data_offset for data_length) from unnest(
+             topic0, topic1, topic2, topic3, substring(${data} from data_offset for data_length) from unnest(
         ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
         ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? l.blockTime.toISOString() : null)))}::timestamptz[],
         ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { LiqscopeConfig } from '../config/schema.ts';
 import type { Database } from '../db/schema.ts';
+import { storeKind } from '../db/store-kind.ts';
 import { syncRegistry } from '../protocols/registry.ts';
 import { registryDecoder, type DecoderLookup } from './decoder-registry.ts';
 import { runSource, type RunSourceOptions, type SourceProgress, type SourceSummary } from './source-runner.ts';
@@ -31,12 +32,6 @@ export interface IndexConfigOptions {
   batchLogs?: number;
 }
 
-/** Postgres has pg_try_advisory_lock; PGlite is single-process and needs no lock. */
-async function detectKind(db: Kysely<Database>): Promise<'postgres' | 'pglite'> {
-  const adapter = db.getExecutor().adapter.constructor.name;
-  return /pglite/i.test(adapter) ? 'pglite' : 'postgres';
-}
-
 /**
  * Indexes the configured EVM sources: upserts each into `sources`, takes its advisory lock (throws
  * SourceLockedError if another process holds it), then catches it up to its end — `endBlock`, else the
@@ -51,7 +46,8 @@ export async function indexConfig(db: Kysely<Database>, config: LiqscopeConfig, 
   for (const name of opts.sources ?? []) {
     if (!config.sources.some((s) => s.name === name)) throw new Error(`unknown source "${name}" (configured: ${config.sources.map((s) => s.name).join(', ') || 'none'})`);
   }
-  const kind = opts.dbKind ?? (await detectKind(db));
+  // Postgres has pg_try_advisory_lock; PGlite is single-process and needs no lock.
+  const kind = opts.dbKind ?? storeKind(db);
   const lookup = opts.decoders ?? registryDecoder;
 
   // Resolve everything that can fail on bad config before touching the chain.

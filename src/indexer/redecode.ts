@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Hex, Address } from 'viem';
 import type { LiqscopeConfig } from '../config/schema.ts';
 import { FACT_TABLES, type Database } from '../db/schema.ts';
@@ -44,7 +44,12 @@ export async function redecode(
       let logs = 0;
       let rows = 0;
       for (;;) {
-        let query = trx.selectFrom('raw_logs').selectAll().where('source_id', '=', info.id);
+        // Data as hex text, decoded here natively: PGlite's bytea parser builds a JS array of every byte.
+        let query = trx
+          .selectFrom('raw_logs')
+          .select(['chain_id', 'block_number', 'block_hash', 'block_time', 'tx_hash', 'tx_index', 'log_index', 'address', 'topic0', 'topic1', 'topic2', 'topic3'])
+          .select(sql<string>`encode(data, 'hex')`.as('data_hex'))
+          .where('source_id', '=', info.id);
         if (after) {
           const a = after;
           query = query.where((eb) =>
@@ -63,8 +68,8 @@ export async function redecode(
           logIndex: r.log_index,
           address: r.address as Address,
           topics: [r.topic0, r.topic1, r.topic2, r.topic3].filter((t): t is string => t !== null) as Hex[],
-          data: `0x${Buffer.from(r.data).toString('hex')}` as Hex,
-          dataBytes: r.data,
+          data: `0x${r.data_hex}` as Hex,
+          dataBytes: Buffer.from(r.data_hex, 'hex'),
         }));
         rows += await decodeAndWrite(trx, decoder, info, raw);
         logs += raw.length;
