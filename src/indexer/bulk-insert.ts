@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { storeKind } from '../db/store-kind.ts';
 import { ROW_COLUMNS, type ColumnSpec, type RowTable } from '../db/row-columns.ts';
-import { columnArrays } from './row-arrays.ts';
+import { columnArrays, isoTime } from './row-arrays.ts';
 import type { RawLog } from './decoder.ts';
 import type { BlockHeader } from '../sources/evm/rpc-types.ts';
 
@@ -35,7 +35,7 @@ export async function insertRawLogs(db: Db, sourceId: string, logs: readonly Raw
       select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
              topic0, topic1, topic2, topic3, substring(${data} from data_offset for data_length) from unnest(
         ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
-        ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? l.blockTime.toISOString() : null)))}::timestamptz[],
+        ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? isoTime(l.blockTime) : null)))}::timestamptz[],
         ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],
         ${listOf(col((l) => l.address))}, ${listOf(col((l) => l.topics[0] ?? null))}, ${listOf(col((l) => l.topics[1] ?? null))},
         ${listOf(col((l) => l.topics[2] ?? null))}, ${listOf(col((l) => l.topics[3] ?? null))},

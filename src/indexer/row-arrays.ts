@@ -57,7 +57,7 @@ const ELEMENT: Record<ColumnPgType, (value: unknown) => string | undefined> = {
  * toISOString() costs about 1 µs, a sixth of building all literals of an oracle price row. Consecutive
  * rows of a column mostly carry the same time (the logs of one block), so the last result is reused.
  */
-function isoTime(date: Date): string {
+export function isoTime(date: Date): string {
   const ms = date.getTime();
   if (ms !== lastIso.ms) lastIso = { ms, iso: date.toISOString() };
   return lastIso.iso;

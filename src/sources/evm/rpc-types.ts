@@ -31,25 +31,25 @@ function quantity(obj: Record<string, unknown>, key: string, what: string): bigi
 }
 
 /** The previous entry of the same response and what it became: neighbours share most fields. */
-export interface PreviousLog {
+interface PreviousLog {
   entry: Record<string, unknown>;
   log: RawLog;
 }
 
 /**
- * Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). With
- * `payloads` (the logs' data as bytes, cut out by logs-body.ts), the entry's `data` is an index into them.
+ * Validates one eth_getLogs entry and turns it into a RawLog (lower-case hex, exact integers). Its `data`
+ * is an index into `payloads`: the logs' data as bytes, cut out of the response by logs-body.ts.
  *
  * Logs of one block or transaction repeat the block hash, transaction hash, address, timestamp and
  * usually topic0/topic1. A value equal to the previous entry's is taken from the previous log, already
  * validated: less checking, and one string kept per distinct value instead of one per log, which is
  * what the young-generation GC had to copy while a batch waited to be written.
  */
-export function parseRpcLog(
+function parseRpcLog(
   value: unknown,
   chainId: number,
-  payloads?: readonly Uint8Array[],
-  previous?: PreviousLog,
+  payloads: readonly Uint8Array[],
+  previous: PreviousLog | undefined,
 ): { log: RawLog; removed: boolean } {
   if (typeof value !== 'object' || value === null) throw new MalformedResponseError('eth_getLogs: a log is not an object');
   const obj = value as Record<string, unknown>;
@@ -66,9 +66,7 @@ export function parseRpcLog(
   const logIndex = Number(quantity(obj, 'logIndex', what));
   const address = same('address') ? previous!.log.address : (field(obj, 'address', ADDRESS, what) as Address);
   const topics = parseTopics(obj.topics, prev?.topics, previous?.log.topics, what);
-  const log: RawLog = payloads
-    ? new FetchedLog(chainId, blockNumber, blockHash, blockTime, txHash, txIndex, logIndex, address, topics, payloadOf(obj.data, payloads))
-    : { chainId, blockNumber, blockHash, blockTime, txHash, txIndex, logIndex, address, topics, data: field(obj, 'data', HEX, what) };
+  const log = new FetchedLog(chainId, blockNumber, blockHash, blockTime, txHash, txIndex, logIndex, address, topics, payloadOf(obj.data, payloads));
   return { log, removed: obj.removed === true };
 }
 
@@ -143,7 +141,7 @@ export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
   return parseLogs(unwrap(response), chainId, split.bytes);
 }
 
-export function parseLogs(value: unknown, chainId: number, payloads?: readonly Uint8Array[]): RawLog[] {
+function parseLogs(value: unknown, chainId: number, payloads: readonly Uint8Array[]): RawLog[] {
   if (!Array.isArray(value)) throw new MalformedResponseError(`eth_getLogs: result is not a list (${typeof value})`);
   const logs: RawLog[] = [];
   let previous: PreviousLog | undefined;
