@@ -33,7 +33,7 @@ export async function insertRawLogs(db: Db, sourceId: string, logs: readonly Raw
       insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
                             address, topic0, topic1, topic2, topic3, data)
       select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
-             topic0, topic1, topic2, topic3, substring(${data} from data_offset for data_length) from unnest(
+             topic0, topic1, topic2, topic3, substring(d.blob from data_offset for data_length) from unnest(
         ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
         ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? isoTime(l.blockTime) : null)))}::timestamptz[],
         ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],
@@ -42,6 +42,9 @@ export async function insertRawLogs(db: Db, sourceId: string, logs: readonly Raw
         ${listOf(offsets.join(','))}::int[], ${listOf(lengths.join(','))}::int[])
         as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3,
              data_offset, data_length)
+        -- The blob is the statement's last parameter: pg's writer grows its buffer by copying what it
+        -- holds, so parameters after a 30 MB blob would copy the blob again.
+        cross join (select ${data} as blob) as d
       on conflict (source_id, block_number, log_index) do nothing`.execute(db);
   }
 }
