@@ -5,7 +5,7 @@ import { getHeaders } from './block-headers.ts';
 import type { RangeSizer } from './range-sizer.ts';
 import type { EvmRpcClient } from './rpc-client.ts';
 import { RangeRefusalError } from './rpc-errors.ts';
-import { parseLogsBody, type BlockHeader } from './rpc-types.ts';
+import { parseLogsPage, type BlockHeader } from './rpc-types.ts';
 
 /** The chain moved under us while a range was fetched (reorg in flight): refetch from the cursor. */
 export class ChainMovedError extends Error {
@@ -72,12 +72,12 @@ export class LogFetcher {
     const { addresses, filter, chainId } = this.options;
     const topics: (Hex[] | null)[] = [filter.topic0.length > 0 ? filter.topic0 : null];
     if (filter.topic1 && filter.topic1.length > 0) topics.push(filter.topic1);
-    return this.client.requestBody(
+    return this.client.requestLogsPage(
       {
         method: 'eth_getLogs',
         params: [{ address: addresses, topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) }],
       },
-      (body) => parseLogsBody(body, chainId),
+      (page) => parseLogsPage(page, chainId),
     );
   }
 

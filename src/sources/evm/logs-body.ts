@@ -17,10 +17,29 @@ import { MalformedResponseError } from './rpc-errors.ts';
  * after parsing can only be a placeholder. Error responses are parsed whole by the caller.
  */
 export interface SplitLogsBody {
-  /** The response JSON with every log's data replaced by its index in `payloads`. */
+  /** The response JSON with every log's data replaced by its index (0, 1, …). */
   json: string;
-  /** Each log's data as bytes: views into one buffer holding all of them. */
-  bytes: Buffer[];
+  /**
+   * Every log's data as bytes, end to end, in a buffer of its own (never a slice of Node's shared pool),
+   * so that the fetch worker can hand it to the main thread without copying (logs-worker.ts).
+   */
+  payload: Buffer;
+  /** Where each log's data ends in `payload`: log i's data is payload[ends[i - 1] ?? 0, ends[i]). */
+  ends: Uint32Array;
+}
+
+/** Each log's data as a view into the split body's payload, by index. */
+export function payloadViews(split: Pick<SplitLogsBody, 'payload' | 'ends'>): Buffer[] {
+  const { payload, ends } = split;
+  const views: Buffer[] = new Array(ends.length);
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i]!;
+    if (end < start || end > payload.length) throw new MalformedResponseError(`eth_getLogs: payload bounds out of order at log ${i}`);
+    views[i] = payload.subarray(start, end);
+    start = end;
+  }
+  return views;
 }
 
 const QUOTE = 0x22;
@@ -91,15 +110,15 @@ export function splitLogsBody(body: Buffer): SplitLogsBody {
     scanned = valueClose + 1;
   }
   skeleton.push(body.subarray(copiedUpTo));
-  return { json: Buffer.concat(skeleton).toString('utf8'), bytes: payloadsOf(body, values) };
+  return { json: Buffer.concat(skeleton).toString('utf8'), ...payloadsOf(body, values) };
 }
 
-/** Each cut value, checked to be whole hex bytes, as bytes in one shared buffer. */
-function payloadsOf(body: Buffer, values: { start: number; end: number }[]): Buffer[] {
+/** Each cut value, checked to be whole hex bytes, as bytes end to end in one unpooled buffer. */
+function payloadsOf(body: Buffer, values: { start: number; end: number }[]): { payload: Buffer; ends: Uint32Array } {
   let total = 0;
   for (const { start, end } of values) total += Math.max(0, (end - start - 2) >> 1);
-  const all = Buffer.allocUnsafe(total);
-  const bytes: Buffer[] = new Array(values.length);
+  const all = Buffer.allocUnsafeSlow(total);
+  const ends = new Uint32Array(values.length);
   let offset = 0;
   for (let i = 0; i < values.length; i++) {
     const { start, end } = values[i]!;
@@ -112,8 +131,8 @@ function payloadsOf(body: Buffer, values: { start: number; end: number }[]): Buf
     if (all.write(body.toString('latin1', start + 2, end), offset, size, 'hex') !== size) {
       throw new MalformedResponseError('eth_getLogs: a log\'s data is not valid hex');
     }
-    bytes[i] = all.subarray(offset, offset + size);
     offset += size;
+    ends[i] = offset;
   }
-  return bytes;
+  return { payload: all, ends };
 }

@@ -1,9 +1,11 @@
 import { logger, redactUrl } from '../../logger.ts';
 import { backoffDelay, sleep } from './backoff.ts';
-import { postJson } from './http-transport.ts';
+import { postJson, type PostOptions } from './http-transport.ts';
+import { fetchLogsPage } from './logs-worker-client.ts';
 import { parseJson, unwrap } from './json-rpc.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
 import { classifyRpcError, MalformedResponseError, RangeRefusalError } from './rpc-errors.ts';
+import type { LogsPage } from './rpc-types.ts';
 
 export interface RpcClientOptions {
   /** Endpoints in order of preference; the client fails over to the next one on errors. */
@@ -73,24 +75,30 @@ export class EvmRpcClient {
 
   /** One call; resolves with `parse(result)`. A `parse` that throws MalformedResponseError triggers a retry. */
   request<T>(call: RpcCall, parse: (result: unknown) => T): Promise<T> {
-    return this.send([call], false, (body) => parse(unwrap(parseJson(body))));
+    return this.send([call], false, (body) => parse(unwrap(parseJson(body))), postJson);
   }
 
   /**
-   * One call whose response body `parseBody` reads itself (eth_getLogs pages, see logs-body.ts). It must
-   * throw the JSON-RPC error of an error response (`unwrap` does) and MalformedResponseError for garbage.
+   * One eth_getLogs call, fetched and split off the main thread (logs-worker.ts); `parsePage` validates
+   * the page. It must throw the JSON-RPC error of an error response (`unwrap` does) and
+   * MalformedResponseError for garbage.
    */
-  requestBody<T>(call: RpcCall, parseBody: (body: Buffer) => T): Promise<T> {
-    return this.send([call], false, parseBody);
+  requestLogsPage<T>(call: RpcCall, parsePage: (page: LogsPage) => T): Promise<T> {
+    return this.send([call], false, parsePage, fetchLogsPage);
   }
 
   /** Several calls in one HTTP request (JSON-RPC batch); all are retried together on a failure. */
   batch<T>(calls: RpcCall[], parse: (result: unknown, index: number) => T): Promise<T[]> {
     if (calls.length === 0) return Promise.resolve([]);
-    return this.send(calls, true, (body) => batchResults(calls, parseJson(body)).map((r, i) => parse(r, i)));
+    return this.send(calls, true, (body) => batchResults(calls, parseJson(body)).map((r, i) => parse(r, i)), postJson);
   }
 
-  private async send<T>(calls: RpcCall[], asBatch: boolean, parse: (body: Buffer) => T): Promise<T> {
+  private async send<T, Body>(
+    calls: RpcCall[],
+    asBatch: boolean,
+    parse: (body: Body) => T,
+    transport: (url: string, body: string, options: PostOptions) => Promise<Body>,
+  ): Promise<T> {
     const isGetLogs = calls.length === 1 && calls[0]!.method === 'eth_getLogs';
     let transientAttempts = 0;
     let rateLimitedAttempts = 0;
@@ -101,7 +109,7 @@ export class EvmRpcClient {
       await endpoint.limiter.acquire(signal);
       for (const call of calls) this.stats.calls[call.method] = (this.stats.calls[call.method] ?? 0) + 1;
       try {
-        const body = await postJson(endpoint.url, requestBody(calls, asBatch), {
+        const body = await transport(endpoint.url, requestBody(calls, asBatch), {
           timeoutMs: this.timeoutMs,
           maxBodyBytes: MAX_BODY_BYTES,
           ...(signal ? { signal } : {}),

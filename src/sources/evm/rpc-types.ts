@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 import type { RawLog } from '../../indexer/decoder.ts';
 import { parseJson, unwrap } from './json-rpc.ts';
-import { splitLogsBody } from './logs-body.ts';
+import { payloadViews, splitLogsBody, type SplitLogsBody } from './logs-body.ts';
 import { MalformedResponseError } from './rpc-errors.ts';
 
 /** A block header as the indexer keeps it (`blocks` table). */
@@ -123,22 +123,34 @@ class FetchedLog implements RawLog {
 }
 
 /**
- * Reads an eth_getLogs response body (see logs-body.ts for why not JSON.parse). Throws the JSON-RPC
- * error of an error response, so that range refusals are seen, and MalformedResponseError for garbage.
+ * An eth_getLogs response, split (logs-body.ts): the JSON without the logs' data, and the data as bytes.
+ * `body`, when kept, is the untouched response, from which an error object is read as the server sent it
+ * (the split would have cut a `data` string nested in it).
  */
+export interface LogsPage extends SplitLogsBody {
+  body?: Buffer;
+}
+
+/** Reads an eth_getLogs response body in this thread (see logs-body.ts for why not JSON.parse). */
 export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
-  const split = splitLogsBody(body);
+  return parseLogsPage({ ...splitLogsBody(body), body }, chainId);
+}
+
+/**
+ * Validates a split eth_getLogs response. Throws the JSON-RPC error of an error response, so that range
+ * refusals are seen, and MalformedResponseError for garbage.
+ */
+export function parseLogsPage(page: LogsPage, chainId: number): RawLog[] {
   let response: unknown;
   try {
-    response = JSON.parse(split.json);
+    response = JSON.parse(page.json);
   } catch (error) {
-    throw new MalformedResponseError(`eth_getLogs: response is not JSON (${body.length} bytes): ${(error as Error).message}`);
+    throw new MalformedResponseError(`eth_getLogs: response is not JSON (${page.json.length} characters without the logs' data): ${(error as Error).message}`);
   }
-  // An error object is read from the untouched body: its own `data` (a provider's hint) stays as sent.
   if (typeof response === 'object' && response !== null && 'error' in response && (response as { error: unknown }).error != null) {
-    unwrap(parseJson(body));
+    unwrap(page.body ? parseJson(page.body) : response);
   }
-  return parseLogs(unwrap(response), chainId, split.bytes);
+  return parseLogs(unwrap(response), chainId, payloadViews(page));
 }
 
 function parseLogs(value: unknown, chainId: number, payloads: readonly Uint8Array[]): RawLog[] {
