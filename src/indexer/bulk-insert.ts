@@ -12,41 +12,45 @@ type Db = Kysely<Database> | Transaction<Database>;
 const UNNEST_ROWS = 20_000;
 
 /**
- * Inserts raw logs with one `insert … select from unnest(arrays)` per 20,000 rows: a multi-row insert
- * whose parameter count does not grow with the row count, and much cheaper to parse than 14 binds per
- * row. Idempotent on (source_id, block_number, log_index).
+ * Inserts raw logs with one `insert … select from unnest(arrays)` per run of up to 20,000 rows: a
+ * multi-row insert whose parameter count does not grow with the row count, and much cheaper to parse
+ * than 14 binds per row. Idempotent on (source_id, block_number, log_index).
  *
- * The log data travels as ONE binary bytea parameter (all payloads concatenated) plus offsets and
- * lengths that cut it back into rows on the server. Sent as a text array of hex strings instead, the
- * server spent most of the insert parsing the array literal and decoding hex: measured on 30,000 GMX
- * logs (118 MB), 4.7 s of server CPU against 0.8 s this way.
+ * The log data travels as ONE binary bytea parameter plus offsets and lengths that cut it back into
+ * rows on the server. Sent as a text array of hex strings instead, the server spent most of the insert
+ * parsing the array literal and decoding hex: measured on 30,000 GMX logs (118 MB), 4.7 s of server
+ * CPU against 0.8 s this way. Logs fetched together share one buffer of data bytes (an eth_getLogs
+ * page, logs-body.ts), which is sent as it is: one statement per page rather than a copy of all pages.
  */
 export async function insertRawLogs(db: Db, sourceId: string, logs: readonly RawLog[]): Promise<void> {
   for (let i = 0; i < logs.length; i += UNNEST_ROWS) {
-    const part = logs.slice(i, i + UNNEST_ROWS);
-    const col = (f: (log: RawLog) => string | number | null) => commaList(part, f);
-    const { blob, offsets, lengths } = concatData(part);
-    // pg sends a Buffer as a binary parameter; PGlite's own bytea serialiser turns one into hex through a
-    // JS array of every byte (about a minute per 60 MB), so it gets the hex text to decode server-side.
-    const data = storeKind(db) === 'pglite' ? sql`decode(${blob.toString('hex')}::text, 'hex')` : sql`${blob}::bytea`;
-    await sql`
-      insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
-                            address, topic0, topic1, topic2, topic3, data)
-      select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
-             topic0, topic1, topic2, topic3, substring(d.blob from data_offset for data_length) from unnest(
-        ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
-        ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? isoTime(l.blockTime) : null)))}::timestamptz[],
-        ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],
-        ${listOf(col((l) => l.address))}, ${listOf(col((l) => l.topics[0] ?? null))}, ${listOf(col((l) => l.topics[1] ?? null))},
-        ${listOf(col((l) => l.topics[2] ?? null))}, ${listOf(col((l) => l.topics[3] ?? null))},
-        ${listOf(offsets.join(','))}::int[], ${listOf(lengths.join(','))}::int[])
-        as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3,
-             data_offset, data_length)
-        -- The blob is the statement's last parameter: pg's writer grows its buffer by copying what it
-        -- holds, so parameters after a 30 MB blob would copy the blob again.
-        cross join (select ${data} as blob) as d
-      on conflict (source_id, block_number, log_index) do nothing`.execute(db);
+    for (const run of dataRuns(logs.slice(i, i + UNNEST_ROWS))) await insertRun(db, sourceId, run);
   }
+}
+
+async function insertRun(db: Db, sourceId: string, run: DataRun): Promise<void> {
+  const { logs, blob, offsets, lengths } = run;
+  const col = (f: (log: RawLog) => string | number | null) => commaList(logs, f);
+  // pg sends a Buffer as a binary parameter; PGlite's own bytea serialiser turns one into hex through a
+  // JS array of every byte (about a minute per 60 MB), so it gets the hex text to decode server-side.
+  const data = storeKind(db) === 'pglite' ? sql`decode(${blob.toString('hex')}::text, 'hex')` : sql`${blob}::bytea`;
+  await sql`
+    insert into raw_logs (source_id, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index,
+                          address, topic0, topic1, topic2, topic3, data)
+    select ${sourceId}, chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address,
+           topic0, topic1, topic2, topic3, substring(d.blob from data_offset for data_length) from unnest(
+      ${listOf(col((l) => l.chainId))}::int[], ${listOf(col((l) => l.blockNumber.toString()))}::int8[],
+      ${listOf(col((l) => l.blockHash))}, ${listOf(col((l) => (l.blockTime ? isoTime(l.blockTime) : null)))}::timestamptz[],
+      ${listOf(col((l) => l.txHash))}, ${listOf(col((l) => l.txIndex))}::int[], ${listOf(col((l) => l.logIndex))}::int[],
+      ${listOf(col((l) => l.address))}, ${listOf(col((l) => l.topics[0] ?? null))}, ${listOf(col((l) => l.topics[1] ?? null))},
+      ${listOf(col((l) => l.topics[2] ?? null))}, ${listOf(col((l) => l.topics[3] ?? null))},
+      ${listOf(offsets.join(','))}::int[], ${listOf(lengths.join(','))}::int[])
+      as u(chain_id, block_number, block_hash, block_time, tx_hash, tx_index, log_index, address, topic0, topic1, topic2, topic3,
+           data_offset, data_length)
+      -- The blob is the statement's last parameter: pg's writer grows its buffer by copying what it
+      -- holds, so parameters after a 30 MB blob would copy the blob again.
+      cross join (select ${data} as blob) as d
+    on conflict (source_id, block_number, log_index) do nothing`.execute(db);
 }
 
 /**
@@ -66,8 +70,44 @@ function listOf(joined: string) {
   return sql`string_to_array(${joined}::text, ',', '')`;
 }
 
-/** The logs' data as bytes, end to end, with each log's 1-based offset (SQL substring) and length. */
-function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
+/** Logs whose data is cut from one blob: each log's 1-based offset in it (SQL substring) and length. */
+interface DataRun {
+  logs: RawLog[];
+  blob: Buffer;
+  offsets: number[];
+  lengths: number[];
+}
+
+/**
+ * Splits logs into runs that share the buffer their data bytes live in (the fetcher puts a page's data
+ * end to end in one buffer of its own): such a run's blob is that buffer, uncopied. Logs that carry
+ * only hex, or bytes in a buffer much larger than they use (a view into something else), get a blob
+ * of their own made by copying.
+ */
+function dataRuns(logs: readonly RawLog[]): DataRun[] {
+  // Consecutive logs grouped by the buffer holding their bytes (undefined: hex only).
+  const groups: { buffer: ArrayBufferLike | undefined; logs: RawLog[] }[] = [];
+  for (const log of logs) {
+    const buffer = log.dataBytes?.buffer;
+    const last = groups[groups.length - 1];
+    if (last && last.buffer === buffer) last.logs.push(log);
+    else groups.push({ buffer, logs: [log] });
+  }
+  return groups.map(({ buffer, logs: group }) => {
+    let used = 0;
+    for (const log of group) used += log.dataBytes?.length ?? 0;
+    if (buffer === undefined || buffer.byteLength > 2 * used + 65_536) return copiedRun(group);
+    return {
+      logs: group,
+      blob: Buffer.from(buffer),
+      offsets: group.map((log) => log.dataBytes!.byteOffset + 1),
+      lengths: group.map((log) => log.dataBytes!.length),
+    };
+  });
+}
+
+/** The logs' data copied end to end into a new blob. */
+function copiedRun(logs: readonly RawLog[]): DataRun {
   const offsets: number[] = new Array(logs.length);
   const lengths: number[] = new Array(logs.length);
   let total = 0;
@@ -77,7 +117,6 @@ function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[];
     offsets[i] = total + 1;
     total += lengths[i]!;
   }
-  // Bytes the fetcher already has are copied; hex is written straight into the buffer (no second copy).
   const blob = Buffer.allocUnsafe(total);
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
@@ -91,7 +130,7 @@ function concatData(logs: readonly RawLog[]): { blob: Buffer; offsets: number[];
       throw new Error(`log ${log.txHash}:${log.logIndex} in block ${log.blockNumber}: data is not whole hex bytes`);
     }
   }
-  return { blob, offsets, lengths };
+  return { logs: logs as RawLog[], blob, offsets, lengths };
 }
 
 /** Stores headers; the newest knowledge of a block number wins (a rolled-back branch was deleted first). */
