@@ -72,5 +72,21 @@ forEachDatabase((dbName, open) => {
         await close();
       }
     });
+
+    it('a batch that overlaps stored logs adds only the new ones, each once', async () => {
+      const { db, close } = await open();
+      try {
+        await sql`insert into sources (id, kind, protocol, venue) values ('s', 'evm', 'gmx-v2', 'gmx-v2')`.execute(db);
+        const lengths = [10, 20, 30, 40, 50, 60, 70, 80, 90];
+        const all = page(0, lengths);
+        await db.transaction().execute((trx) => insertRawLogs(trx, 's', all.slice(0, 6)));
+        await db.transaction().execute((trx) => insertRawLogs(trx, 's', all.slice(3)));
+        const rows = await sql<{ log_index: number; data_hex: string }>`
+          select log_index, encode(data, 'hex') as data_hex from raw_logs where source_id = 's' order by log_index, data`.execute(db);
+        expect(rows.rows).toEqual(lengths.map((length, i) => ({ log_index: i, data_hex: bytesOf(i, length).toString('hex') })));
+      } finally {
+        await close();
+      }
+    });
   });
 });
