@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogsBody } from '../../src/sources/evm/rpc-types.ts';
+import { splitLogsBody } from '../../src/sources/evm/logs-body.ts';
+import { parseLogsPage } from '../../src/sources/evm/rpc-types.ts';
+import { rpcLogEntry } from '../helpers/rpc-log.ts';
 import { JsonRpcError, MalformedResponseError } from '../../src/sources/evm/rpc-errors.ts';
 
-/** A real-shaped eth_getLogs entry (geth/anvil field set), with `data` given. */
-function log(i: number, data: unknown, extra: Record<string, unknown> = {}) {
-  const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
-  return {
-    address: '0xc8ee91a54287db53897056e12d9819156d3822fb',
-    topics: [h(0xaa), h(i)],
-    data,
-    blockHash: h(0x1000 + i),
-    blockNumber: `0x${(100 + i).toString(16)}`,
-    blockTimestamp: '0x66b01b00',
-    transactionHash: h(0x2000 + i),
-    transactionIndex: '0x0',
-    logIndex: `0x${i.toString(16)}`,
-    removed: false,
-    ...extra,
-  };
-}
-
+const log = rpcLogEntry;
+/** Reads a body in this thread the way the fetch worker and the fetcher do together. */
+const parseLogsBody = (raw: Buffer, chainId: number) => parseLogsPage({ ...splitLogsBody(raw), body: raw }, chainId);
 const body = (value: unknown, space?: number) => Buffer.from(JSON.stringify(value, null, space));
 const hexOf = (bytes: number, seed: number) => `0x${Buffer.from(Array.from({ length: bytes }, (_, k) => (k * 31 + seed) % 256)).toString('hex')}`;
 

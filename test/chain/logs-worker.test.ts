@@ -7,26 +7,12 @@ import { HttpStatusError, RequestTimeoutError } from '../../src/sources/evm/http
 import { fetchLogsPage } from '../../src/sources/evm/logs-worker-client.ts';
 import { JsonRpcError, MalformedResponseError } from '../../src/sources/evm/rpc-errors.ts';
 import { parseLogsPage } from '../../src/sources/evm/rpc-types.ts';
+import { rpcLogEntry } from '../helpers/rpc-log.ts';
 
-/** A real-shaped eth_getLogs entry (anvil's field set) whose data is `bytes` pseudo-random bytes. */
+/** An entry whose data is `bytes` deterministic bytes, with those bytes. */
 function entry(i: number, bytes: number) {
-  const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
   const data = Buffer.from(Array.from({ length: bytes }, (_, k) => (k * 131 + i * 7) % 256));
-  return {
-    data,
-    json: {
-      address: '0xc8ee91a54287db53897056e12d9819156d3822fb',
-      topics: [h(0xaa), h(i)],
-      data: `0x${data.toString('hex')}`,
-      blockHash: h(0x1000 + i),
-      blockNumber: `0x${(100 + i).toString(16)}`,
-      blockTimestamp: '0x66b01b00',
-      transactionHash: h(0x2000 + i),
-      transactionIndex: '0x0',
-      logIndex: `0x${i.toString(16)}`,
-      removed: false,
-    },
-  };
+  return { data, json: rpcLogEntry(i, `0x${data.toString('hex')}`) };
 }
 
 const served = Array.from({ length: 300 }, (_, i) => entry(i, i % 3 === 0 ? 0 : 40 + i * 29));

@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 import type { RawLog } from '../../indexer/decoder.ts';
 import { parseJson, unwrap } from './json-rpc.ts';
-import { payloadViews, splitLogsBody, type SplitLogsBody } from './logs-body.ts';
+import { payloadViews, type SplitLogsBody } from './logs-body.ts';
 import { MalformedResponseError } from './rpc-errors.ts';
 
 /** A block header as the indexer keeps it (`blocks` table). */
@@ -129,11 +129,6 @@ class FetchedLog implements RawLog {
  */
 export interface LogsPage extends SplitLogsBody {
   body?: Buffer;
-}
-
-/** Reads an eth_getLogs response body in this thread (see logs-body.ts for why not JSON.parse). */
-export function parseLogsBody(body: Buffer, chainId: number): RawLog[] {
-  return parseLogsPage({ ...splitLogsBody(body), body }, chainId);
 }
 
 /**
