@@ -93,7 +93,7 @@ function listOf(joined: string) {
 
 /** Logs whose data is cut from one blob: each log's 1-based offset in it (SQL substring) and length. */
 interface DataRun {
-  logs: RawLog[];
+  logs: readonly RawLog[];
   blob: Buffer;
   offsets: number[];
   lengths: number[];
@@ -151,7 +151,7 @@ function copiedRun(logs: readonly RawLog[]): DataRun {
       throw new Error(`log ${log.txHash}:${log.logIndex} in block ${log.blockNumber}: data is not whole hex bytes`);
     }
   }
-  return { logs: logs as RawLog[], blob, offsets, lengths };
+  return { logs, blob, offsets, lengths };
 }
 
 /** Stores headers; the newest knowledge of a block number wins (a rolled-back branch was deleted first). */

@@ -1,11 +1,12 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useRouteServer, type Route } from '../helpers/route-server.ts';
 import { HttpStatusError, NetworkError, postJson, RequestTimeoutError } from '../../src/sources/evm/http-transport.ts';
 import { classifyRpcError } from '../../src/sources/evm/rpc-errors.ts';
 
 /** A server whose behaviour is chosen by the request path. */
-const routes: Record<string, (res: ServerResponse, body: string) => void> = {
+const routes: Record<string, Route> = {
   '/echo': (res, body) => res.end(body),
   '/429': (res) => {
     res.writeHead(429, { 'retry-after': '3', 'content-type': 'application/json' });
@@ -24,29 +25,13 @@ const routes: Record<string, (res: ServerResponse, body: string) => void> = {
   '/big': (res) => res.end('x'.repeat(5_000)),
 };
 
-let server: Server;
-let base: string;
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => routes[req.url ?? '']?.(res, body));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+const server = useRouteServer(routes);
 
 const options = { timeoutMs: 300, maxBodyBytes: 1_000_000 };
 
 async function failure(path: string, opts = options): Promise<unknown> {
   try {
-    await postJson(`${base}${path}`, '{"jsonrpc":"2.0","id":0,"method":"eth_getLogs","params":[]}', opts);
+    await postJson(`${server.base()}${path}`, '{"jsonrpc":"2.0","id":0,"method":"eth_getLogs","params":[]}', opts);
   } catch (error) {
     return error;
   }
@@ -56,7 +41,7 @@ async function failure(path: string, opts = options): Promise<unknown> {
 describe('JSON-RPC HTTP transport', () => {
   it('returns the response body byte for byte, over a reused connection', async () => {
     const sent = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'eth_chainId', params: ['ünïcødé'] });
-    for (let i = 0; i < 3; i++) expect((await postJson(`${base}/echo`, sent, options)).toString('utf8')).toBe(sent);
+    for (let i = 0; i < 3; i++) expect((await postJson(`${server.base()}/echo`, sent, options)).toString('utf8')).toBe(sent);
   });
 
   it('reports a status with its headers and body: 429 is rate limiting with Retry-After', async () => {

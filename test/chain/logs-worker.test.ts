@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useRouteServer, type Route } from '../helpers/route-server.ts';
 import { HttpStatusError, RequestTimeoutError } from '../../src/sources/evm/http-transport.ts';
 import { fetchLogsPage } from '../../src/sources/evm/logs-worker-client.ts';
 import { JsonRpcError, MalformedResponseError } from '../../src/sources/evm/rpc-errors.ts';
@@ -18,7 +17,7 @@ function entry(i: number, bytes: number) {
 const served = Array.from({ length: 300 }, (_, i) => entry(i, i % 3 === 0 ? 0 : 40 + i * 29));
 let hangingClosed: Promise<void> = Promise.resolve();
 
-const routes: Record<string, (res: ServerResponse) => void> = {
+const routes: Record<string, Route> = {
   '/logs': (res) => res.end(JSON.stringify({ jsonrpc: '2.0', id: 0, result: served.map((e) => e.json) })),
   '/429': (res) => {
     res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' });
@@ -32,29 +31,14 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   },
 };
 
-let server: Server;
-let base: string;
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => routes[req.url ?? '']?.(res));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+const server = useRouteServer(routes);
 
 const options = { timeoutMs: 2_000, maxBodyBytes: 10_000_000 };
 const request = '{"jsonrpc":"2.0","id":0,"method":"eth_getLogs","params":[]}';
 
 async function failure(path: string, opts: Parameters<typeof fetchLogsPage>[2] = options): Promise<unknown> {
   try {
-    parseLogsPage(await fetchLogsPage(`${base}${path}`, request, opts), 1);
+    parseLogsPage(await fetchLogsPage(`${server.base()}${path}`, request, opts), 1);
   } catch (error) {
     return error;
   }
@@ -63,7 +47,7 @@ async function failure(path: string, opts: Parameters<typeof fetchLogsPage>[2] =
 
 describe('eth_getLogs fetched and split in the worker thread', () => {
   it('delivers every log with its data bytes exactly as served, several pages at once', async () => {
-    const pages = await Promise.all([1, 2, 3].map(() => fetchLogsPage(`${base}/logs`, request, options)));
+    const pages = await Promise.all([1, 2, 3].map(() => fetchLogsPage(`${server.base()}/logs`, request, options)));
     for (const page of pages) {
       const logs = parseLogsPage(page, 42161);
       expect(logs).toHaveLength(served.length);
@@ -93,7 +77,7 @@ describe('eth_getLogs fetched and split in the worker thread', () => {
 
   it('gives up a request when its signal aborts, and the worker closes the connection', async () => {
     const controller = new AbortController();
-    const started = fetchLogsPage(`${base}/hang`, request, { ...options, timeoutMs: 60_000, signal: controller.signal });
+    const started = fetchLogsPage(`${server.base()}/hang`, request, { ...options, timeoutMs: 60_000, signal: controller.signal });
     await new Promise((r) => setTimeout(r, 100));
     controller.abort(new Error('stop now'));
     await expect(started).rejects.toThrow('stop now');
@@ -103,7 +87,7 @@ describe('eth_getLogs fetched and split in the worker thread', () => {
   it('does not keep a process alive once its requests are done', () => {
     const client = fileURLToPath(new URL('../../src/sources/evm/logs-worker-client.ts', import.meta.url));
     const script = `const { fetchLogsPage } = await import(${JSON.stringify(client)});
-      const page = await fetchLogsPage(${JSON.stringify(`${base}/logs`)}, ${JSON.stringify(request)}, { timeoutMs: 5000, maxBodyBytes: 1e7 });
+      const page = await fetchLogsPage(${JSON.stringify(`${server.base()}/logs`)}, ${JSON.stringify(request)}, { timeoutMs: 5000, maxBodyBytes: 1e7 });
       console.log(page.ends.length);`;
     // The server lives in this process, so the child runs asynchronously to reach it.
     return new Promise<void>((resolve, reject) => {

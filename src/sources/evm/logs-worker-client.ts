@@ -21,7 +21,7 @@ export function fetchLogsPage(url: string, body: string, options: PostOptions): 
   return new Promise<LogsPage>((resolve, reject) => {
     const onAbort = () => {
       settle(id)?.reject(signal?.reason ?? new Error('aborted'));
-      post(worker, { cancel: id });
+      worker.postMessage({ cancel: id } satisfies WorkerRequest);
     };
     pending.set(id, {
       resolve,
@@ -30,7 +30,7 @@ export function fetchLogsPage(url: string, body: string, options: PostOptions): 
     });
     if (pending.size === 1) worker.ref();
     signal?.addEventListener('abort', onAbort, { once: true });
-    post(worker, { id, url, body, timeoutMs: options.timeoutMs, maxBodyBytes: options.maxBodyBytes } satisfies FetchRequest);
+    worker.postMessage({ id, url, body, timeoutMs: options.timeoutMs, maxBodyBytes: options.maxBodyBytes } satisfies FetchRequest);
   });
 }
 
@@ -60,10 +60,6 @@ function currentWorker(): Worker {
   started.on('exit', (code) => stopped(`exit code ${code}`));
   worker = started;
   return started;
-}
-
-function post(target: Worker, message: WorkerRequest): void {
-  target.postMessage(message);
 }
 
 /** Removes a request from the table (once) and lets the worker go idle when none is left. */
