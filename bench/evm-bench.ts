@@ -9,6 +9,11 @@ import { configSchema, type LiqscopeConfig } from '../src/config/schema.ts';
 import { openDatabase, type LiqscopeDb } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { indexConfig } from '../src/indexer/index-config.ts';
+import { PROTOCOLS } from '../src/cli/protocols.ts';
+import { planSources } from '../src/indexer/plan-sources.ts';
+import { LogFetcher } from '../src/sources/evm/log-fetcher.ts';
+import { RangeSizer } from '../src/sources/evm/range-sizer.ts';
+import { EvmRpcClient } from '../src/sources/evm/rpc-client.ts';
 import { encodeAnswerUpdated } from '../src/protocols/chainlink/encode.ts';
 import { GMX_V2_EVENT_EMITTER } from '../src/protocols/gmx-v2/deployments.ts';
 import { oraclePriceUpdateLog, orderExecutedLog, orderKeyFromNonce, positionDecreaseLog, positionFeesLog, positionKey } from '../src/protocols/gmx-v2/encode.ts';
@@ -61,6 +66,38 @@ export interface EvmBenchResult {
   evm_emit_seconds: number;
   /** Each source's own rate (they run at the same time): GMX logs carry ~7 KB each, Chainlink ~100 bytes. */
   evm_events_per_s_by_source: Record<string, number>;
+  /**
+   * The raw eth_getLogs rate on the same chain, ranges and concurrency (both sources' fetchers at
+   * once, with the response checks, no decoding, no database): what no indexer can pass here.
+   */
+  evm_getlogs_limit_logs_per_s: number;
+  /** liqscope's Postgres rate as a share of that limit: comparable across machines of one kind. */
+  evm_pg_share_of_getlogs_limit: number | null;
+}
+
+/** Fetches the range as the indexer's sources would (same filters, ranges, concurrency), and nothing else. */
+async function getLogsLimit(config: LiqscopeConfig, first: number, last: number): Promise<{ logs: number; seconds: number }> {
+  const plans = planSources(config, PROTOCOLS);
+  const started = process.hrtime.bigint();
+  const counts = await Promise.all(
+    plans.map(async (plan) => {
+      const source = plan.config;
+      if (source.kind !== 'evm') return 0;
+      const chain = config.chains[source.chain]!;
+      const client = new EvmRpcClient({ urls: chain.rpc, name: source.chain, requestsPerSecond: chain.requestsPerSecond });
+      const max = chain.maxBlockRange;
+      const fetcher = new LogFetcher(client, new RangeSizer(max, Math.min(max, 500)), {
+        chainId: chain.chainId,
+        addresses: plan.info.addresses,
+        filter: plan.logFilter!,
+        concurrency: chain.concurrency,
+      });
+      let logs = 0;
+      for await (const chunk of fetcher.stream(BigInt(first), BigInt(last))) logs += chunk.logs.length;
+      return logs;
+    }),
+  );
+  return { logs: counts.reduce((a, b) => a + b, 0), seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
 /** Logs of one GMX block: liquidations in the chosen mix, cut to exactly `perBlock` logs. */
@@ -171,21 +208,22 @@ async function indexInto(handle: LiqscopeDb, config: LiqscopeConfig, first: numb
   const started = process.hrtime.bigint();
   try {
     const summary = await indexConfig(handle.db, config, {
+      protocols: PROTOCOLS,
       dbKind: handle.kind,
       onProgress: (p) => {
-        cursors.set(p.sourceId, p.cursor);
+        cursors.set(p.sourceId, p.position);
         lowestCursor = [...cursors.values()].reduce((a, b) => (a < b ? a : b));
       },
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const events = summary.sources.reduce((n, s) => n + s.events, 0);
+    const events = summary.sources.reduce((n, s) => n + s.records, 0);
     return {
       events,
       seconds,
       eventsPerSecond: events / seconds,
-      getLogs: summary.sources.reduce((n, s) => n + s.getLogsCalls, 0),
-      rows: summary.sources.reduce((n, s) => n + s.decodedRows, 0),
-      bySource: Object.fromEntries(summary.sources.map((s) => [s.sourceId, Math.round(s.events / s.seconds)])),
+      getLogs: summary.sources.reduce((n, s) => n + s.requests, 0),
+      rows: summary.sources.reduce((n, s) => n + s.rows, 0),
+      bySource: Object.fromEntries(summary.sources.map((s) => [s.sourceId, Math.round(s.records / s.seconds)])),
       peakMb: peak / 2 ** 20,
       peakFirstHalfMb: peakFirstHalf / 2 ** 20,
     };
@@ -204,6 +242,10 @@ export async function runEvmBench(opts: EvmBenchOptions): Promise<EvmBenchResult
     const emitSeconds = (Date.now() - emitStarted) / 1000;
     log(`emitted blocks ${first}..${last} in ${emitSeconds.toFixed(1)} s`);
     const config = benchConfig(chain.rpcUrl, first, last);
+    // The same chain's own limit, measured in this run: absolute rates differ ~3× between machines.
+    const limit = await getLogsLimit(config, first, last);
+    const limitRate = limit.logs / limit.seconds;
+    log(`eth_getLogs alone: ${limit.logs} logs in ${limit.seconds.toFixed(1)} s = ${Math.round(limitRate)}/s`);
 
     // Postgres first, so its memory figure is not inflated by what the embedded database leaves behind.
     let pg: Awaited<ReturnType<typeof indexInto>> | null = null;
@@ -242,6 +284,8 @@ export async function runEvmBench(opts: EvmBenchOptions): Promise<EvmBenchResult
       evm_decoded_rows: ref.rows,
       evm_emit_seconds: Math.round(emitSeconds),
       evm_events_per_s_by_source: ref.bySource,
+      evm_getlogs_limit_logs_per_s: Math.round(limitRate),
+      evm_pg_share_of_getlogs_limit: pg ? Math.round((pg.eventsPerSecond / limitRate) * 100) / 100 : null,
     };
   } finally {
     await chain.stop();
@@ -254,5 +298,7 @@ export const RESULTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'resul
 export function writeResults(result: object, path = RESULTS_PATH): void {
   const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as object) : {};
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ ...existing, ...result, evm_measured_at: new Date().toISOString() }, null, 2)}\n`);
+  // each part stamps its own time; the EVM part's stamp only when the EVM part ran
+  const stamp = 'evm_events' in result ? { evm_measured_at: new Date().toISOString() } : {};
+  writeFileSync(path, `${JSON.stringify({ ...existing, ...result, ...stamp }, null, 2)}\n`);
 }

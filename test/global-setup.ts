@@ -1,4 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../src/db/connect.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
 import { startLocalChain, type LocalChain } from '../src/sim/local-chain.ts';
 
 /**
@@ -15,7 +20,26 @@ export default async function setup(project: TestProject) {
   // Genesis in 2017 so tests can mine blocks at any real incident time (2019 onwards) in increasing order.
   for (let i = 0; i < workers; i++) chains.push(await startLocalChain({ chainId: 42161, genesisTimestamp: GENESIS_TIMESTAMP }));
   project.provide('anvilUrls', chains.map((c) => c.rpcUrl));
+  const templateDir = await mkdtemp(join(tmpdir(), 'liqscope-test-'));
+  project.provide('pgliteTemplate', await writeMigratedPgliteDump(join(templateDir, 'migrated.tar')));
   return async () => {
     await Promise.all(chains.map((c) => c.stop()));
+    await rm(templateDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * A migrated embedded database, dumped once for the whole run: test/helpers/db.ts starts every fresh
+ * PGlite database from it (about 1.1 s instead of 2.5 s for a new cluster and its migrations).
+ */
+async function writeMigratedPgliteDump(path: string): Promise<string> {
+  const handle = await openDatabase({ url: 'memory://' });
+  try {
+    await migrateToLatest(handle.db);
+    const dump = await handle.pglite!.dumpDataDir('none');
+    await writeFile(path, Buffer.from(await dump.arrayBuffer()));
+    return path;
+  } finally {
+    await handle.close();
+  }
 }

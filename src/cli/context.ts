@@ -1,5 +1,6 @@
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { openDatabase, type LiqscopeDb } from '../db/connect.ts';
+import type { EmbeddedAccess } from '../db/embedded-owner.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 
 /** Options every command accepts (see main.ts). */
@@ -23,8 +24,12 @@ export class CliError extends Error {
 export interface CliContext {
   globals(): GlobalOptions;
   loadConfig(): Promise<LoadedConfig>;
-  /** Opens the database the options and config name, migrated to the latest schema. */
-  openDb(options?: { migrate?: boolean }): Promise<LiqscopeDb>;
+  /**
+   * Opens the database the options and config name, migrated to the latest schema. `access: 'read'`
+   * (sql without --write, migrate status) only changes the advice given when another process owns the
+   * embedded directory: use `db serve`.
+   */
+  openDb(options?: { migrate?: boolean; access?: EmbeddedAccess }): Promise<LiqscopeDb>;
 }
 
 export function createCliContext(globals: () => GlobalOptions): CliContext {
@@ -44,6 +49,7 @@ export function createCliContext(globals: () => GlobalOptions): CliContext {
         path: isUrl ? undefined : (target ?? config.database.path),
         // An explicit --database path means that embedded database, whatever DATABASE_URL says.
         useEnvUrl: target === undefined,
+        access: options.access ?? 'write',
       });
       if (options.migrate !== false) {
         try {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { registerSecret, registerUrlSecrets } from '../secrets.ts';
 import { configSchema, type LiqscopeConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILES = ['liqscope.config.ts', 'liqscope.config.json'];
@@ -47,9 +48,14 @@ async function readConfigFile(path: string): Promise<unknown> {
 /**
  * Validates a raw configuration object, after replacing `${NAME}` with environment variables.
  * Errors name the file and the field, e.g. `liqscope.config.json: chains.arbitrum.chainId: expected number, received string`.
+ *
+ * Before anything is validated (an error message may quote a value), every value taken from the
+ * environment and every endpoint URL is registered as a secret (src/secrets.ts), so that no output of
+ * this process can show it.
  */
 export function parseConfig(raw: unknown, origin: string, env: NodeJS.ProcessEnv = process.env): LiqscopeConfig {
   const interpolated = interpolate(raw, [], origin, env);
+  registerEndpointSecrets(interpolated, env);
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
@@ -59,15 +65,39 @@ export function parseConfig(raw: unknown, origin: string, env: NodeJS.ProcessEnv
   return result.data;
 }
 
+/**
+ * Registers the URL fields (RPC endpoints, subgraph and HTTP sources' URLs, the database URL, and
+ * DATABASE_URL, which the store reads when the config names none), read from the raw object so that it works before validation. Values
+ * that came from `${NAME}` are registered as interpolate() replaces them.
+ */
+function registerEndpointSecrets(config: unknown, env: NodeJS.ProcessEnv): void {
+  const object = (value: unknown) => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+  for (const chain of Object.values(object(object(config).chains))) {
+    const rpc = object(chain).rpc;
+    for (const url of Array.isArray(rpc) ? rpc : [rpc]) if (typeof url === 'string') registerUrlSecrets(url);
+  }
+  // A subgraph gateway or venue API URL carries its key as often as an RPC URL does; registered here,
+  // before any client exists, so that a config or planning error cannot print it either.
+  const sources = object(config).sources;
+  for (const source of Array.isArray(sources) ? sources : []) {
+    const url = object(source).url;
+    if (typeof url === 'string') registerUrlSecrets(url);
+  }
+  const databaseUrl = object(object(config).database).url;
+  if (typeof databaseUrl === 'string') registerUrlSecrets(databaseUrl);
+  if (env.DATABASE_URL) registerUrlSecrets(env.DATABASE_URL);
+}
+
 function checkReferences(config: LiqscopeConfig, origin: string): void {
   const names = new Set<string>();
   config.sources.forEach((source, i) => {
+    if (names.has(source.name)) throw new ConfigError(`${origin}: sources[${i}].name: duplicate source name "${source.name}"`);
+    names.add(source.name);
+    if (source.kind !== 'evm') return;
     if (!config.chains[source.chain]) {
       const known = Object.keys(config.chains).join(', ') || 'none defined';
       throw new ConfigError(`${origin}: sources[${i}].chain: unknown chain "${source.chain}" (chains: ${known})`);
     }
-    if (names.has(source.name)) throw new ConfigError(`${origin}: sources[${i}].name: duplicate source name "${source.name}"`);
-    names.add(source.name);
     if (source.endBlock !== undefined && source.endBlock < source.startBlock) {
       throw new ConfigError(`${origin}: sources[${i}].endBlock: ${source.endBlock} is before startBlock ${source.startBlock}`);
     }
@@ -81,6 +111,8 @@ function interpolate(value: unknown, path: (string | number)[], origin: string, 
       if (found === undefined || found === '') {
         throw new ConfigError(`${origin}: ${formatPath(path)}: environment variable ${name} is not set`);
       }
+      // Whatever the environment supplies is a candidate secret (an RPC URL, an API key, a password).
+      registerSecret(found);
       return found;
     });
   }

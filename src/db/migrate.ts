@@ -42,17 +42,43 @@ function check(result: MigrationResultSet, what: string): MigrationResultSet {
 
 /** Brings the schema to the latest version. Safe to call from every command and from many processes. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await (await createMigrator(db)).migrateToLatest(), 'migration');
+  return check(await retryOnVanishedSchema(db, async () => (await createMigrator(db)).migrateToLatest()), 'migration');
 }
 
 /** Undoes the newest applied migration. */
 export async function migrateDown(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await (await createMigrator(db)).migrateDown(), 'migration down');
+  return check(await retryOnVanishedSchema(db, async () => (await createMigrator(db)).migrateDown()), 'migration down');
 }
 
 export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | null }[]> {
-  const migrations = await (await createMigrator(db)).getMigrations();
+  const migrations = await retryOnVanishedSchema(db, async () => (await createMigrator(db)).getMigrations());
   return migrations.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}
+
+/**
+ * Kysely's Migrator looks for its tables by introspecting every table of every schema of the database
+ * (`has_schema_privilege(nspname, …)`, `pg_get_serial_sequence(nspname || '.' || relname, …)`), so another
+ * client dropping ITS schema during that catalog scan fails our migration with `schema "<theirs>" does not
+ * exist` (seen twice in one suite run, where every test file drops its schema on close; the same happens to
+ * two stores sharing a server). Nothing was changed when that happens, so the scan is simply run again; an
+ * error naming our own schema is real and is not retried.
+ */
+async function retryOnVanishedSchema<T>(db: Kysely<Database>, attempt: () => Promise<T>): Promise<T> {
+  const ours = await currentSchema(db);
+  for (let tries = 1; ; tries++) {
+    try {
+      const result = await attempt();
+      const error = (result as { error?: unknown }).error;
+      if (!(error instanceof Error && isOtherSchemaVanished(error, ours)) || tries >= 5) return result;
+    } catch (error) {
+      if (!(error instanceof Error) || !isOtherSchemaVanished(error, ours) || tries >= 5) throw error;
+    }
+  }
+}
+
+function isOtherSchemaVanished(error: Error, ours: string): boolean {
+  const match = /^schema "([^"]+)" does not exist$/.exec(error.message);
+  return match !== null && match[1] !== ours;
 }
 
 /** The current schema's search_path head, for messages. */

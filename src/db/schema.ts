@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
- * Kysely types of the canonical schema (migrations/0001-canonical-schema.ts).
+ * Kysely types of the canonical schema (migrations/0001-canonical-schema.ts, 0002-venue-neutral.ts).
  * NUMERIC columns are read back as exact decimal strings and written as strings (or bigints turned to
  * strings by `toNumeric`); never as JS numbers.
  */
@@ -86,6 +86,7 @@ export interface TokensTable {
   symbol: string;
   decimals: number;
   origin: ColumnType<string, string | undefined, string>;
+  asset: Opt<string>;
 }
 
 export interface MarketsTable {
@@ -97,6 +98,8 @@ export interface MarketsTable {
   index_decimals: Opt<number>;
   long_token: Opt<string>;
   short_token: Opt<string>;
+  asset: Opt<string>;
+  quote: Opt<string>;
   origin: ColumnType<string, string | undefined, string>;
   extra: DefaultJson;
   updated_at: Generated<Date>;
@@ -106,9 +109,15 @@ export interface MarketsTable {
 interface FactColumns {
   id: Generated<string>;
   venue: string;
+  /** Where the row came from, on or off chain: `arbitrum`, `hyperliquid`, `dydx-mainnet-1`. */
+  chain: Opt<string>;
   chain_id: Opt<number>;
   market: string;
   symbol: Opt<string>;
+  /** Canonical base asset (BTC, ETH, …); NULL when the market is unknown. */
+  asset: Opt<string>;
+  /** Quote currency (USD). */
+  quote: Opt<string>;
   time: Timestamp;
   block_number: NullableInt8;
   tx_hash: Opt<string>;
@@ -117,10 +126,17 @@ interface FactColumns {
   source_id: Opt<string>;
 }
 
+/**
+ * An account column that is NULL where the source does not name the account: a liquidation or ADL seen
+ * only in dYdX's venue-wide trades (migrations/0007-dydx-unknown-accounts.ts). Required on insert.
+ */
+type AccountColumn = ColumnType<string | null, string | null, string | null>;
+
 export interface LiquidationsTable extends FactColumns {
-  account: string;
+  account: AccountColumn;
   liquidator: Opt<string>;
-  side: 'long' | 'short';
+  /** NULL where the venue does not say (flag `side_unknown`). */
+  side: Opt<'long' | 'short'>;
   size: NullableNumeric;
   size_raw: NullableNumeric;
   size_usd: NullableNumeric;
@@ -134,14 +150,19 @@ export interface LiquidationsTable extends FactColumns {
   pnl_usd: NullableNumeric;
   fee_usd: NullableNumeric;
   bad_debt_usd: NullableNumeric;
+  /**
+   * A second natural key (venue, chain_id, match_key) for a record whose identity does not depend on
+   * where it was read (GMX v2 `order:<orderKey>`), so a chain row and a subgraph row of it meet (0003).
+   */
+  match_key: Opt<string>;
   flags: Flags;
   extra: DefaultJson;
 }
 
 export interface AdlEventsTable extends FactColumns {
-  account: string;
+  account: AccountColumn;
   counterparty: Opt<string>;
-  side: 'long' | 'short';
+  side: Opt<'long' | 'short'>;
   size: NullableNumeric;
   size_raw: NullableNumeric;
   size_usd: NullableNumeric;
@@ -168,7 +189,7 @@ export interface OraclePricesTable extends FactColumns {
 
 export interface TradesTable extends FactColumns {
   account: string;
-  side: 'long' | 'short';
+  side: Opt<'long' | 'short'>;
   action: string;
   order_type: Opt<string>;
   size: NullableNumeric;
@@ -185,6 +206,7 @@ export interface TradesTable extends FactColumns {
 export interface VenueEventsTable {
   id: Generated<string>;
   venue: string;
+  chain: Opt<string>;
   chain_id: Opt<number>;
   market: Opt<string>;
   kind: string;
@@ -195,7 +217,36 @@ export interface VenueEventsTable {
   log_index: Opt<number>;
   uid: string;
   source_id: Opt<string>;
-  data: DefaultJson;
+  extra: DefaultJson;
+}
+
+/**
+ * Trading folded into bars per venue, market, interval and time (migrations/0002): Hyperliquid node fills
+ * per second, venues' candles per minute. Volumes are derived (sums of fills), prices as traded.
+ */
+export interface TradeBarsTable {
+  venue: string;
+  chain: Opt<string>;
+  market: string;
+  asset: Opt<string>;
+  quote: Opt<string>;
+  interval: '1s' | '1m' | '5m' | '15m' | '30m' | '1h' | '4h' | '1d';
+  time: Timestamp;
+  trades: Int8;
+  volume: Numeric;
+  volume_usd: NullableNumeric;
+  buy_volume: NullableNumeric;
+  sell_volume: NullableNumeric;
+  open: NullableNumeric;
+  high: NullableNumeric;
+  low: NullableNumeric;
+  close: NullableNumeric;
+  vwap: NullableNumeric;
+  first_trade_at: NullableTimestamp;
+  last_trade_at: NullableTimestamp;
+  source_id: Opt<string>;
+  flags: Flags;
+  extra: DefaultJson;
 }
 
 export interface PendingJoinsTable {
@@ -205,6 +256,36 @@ export interface PendingJoinsTable {
   block_number: NullableInt8;
   payload: Json;
   created_at: Generated<Date>;
+}
+
+/**
+ * A source's own version of a fact row that another source stored first (migrations/0003): written only
+ * when two sources meet, so the store can say who saw a row and `verify --venue` can compare them.
+ */
+export interface FactProvenanceTable {
+  table_name: 'liquidations' | 'adl_events' | 'oracle_prices' | 'trades' | 'venue_events';
+  venue: string;
+  chain_id: Opt<number>;
+  /** The stored row's uid (natural key with venue and chain_id). */
+  uid: string;
+  source_id: string;
+  /** This source's block number of the row, for rewinds. */
+  block_number: NullableInt8;
+  /** The row as this source decoded it (JSON: decimals as strings, times as ISO strings). */
+  row: Json;
+  seen_at: Generated<Date>;
+}
+
+/** Which sources saw each fact row (a view, migrations/0003). */
+export interface FactSourcesView {
+  table_name: string;
+  venue: string;
+  chain_id: number | null;
+  uid: string;
+  source_id: string | null;
+  source_kind: string | null;
+  /** Whether this source's row is the one stored in the fact table. */
+  stored: boolean;
 }
 
 export interface Database {
@@ -221,6 +302,9 @@ export interface Database {
   trades: TradesTable;
   venue_events: VenueEventsTable;
   pending_joins: PendingJoinsTable;
+  trade_bars: TradeBarsTable;
+  fact_provenance: FactProvenanceTable;
+  fact_sources: FactSourcesView;
 }
 
 export type NewLiquidation = Insertable<LiquidationsTable>;
@@ -228,6 +312,7 @@ export type NewAdlEvent = Insertable<AdlEventsTable>;
 export type NewOraclePrice = Insertable<OraclePricesTable>;
 export type NewTrade = Insertable<TradesTable>;
 export type NewVenueEvent = Insertable<VenueEventsTable>;
+export type NewTradeBar = Insertable<TradeBarsTable>;
 export type NewMarket = Insertable<MarketsTable>;
 export type NewToken = Insertable<TokensTable>;
 export type NewDecodeError = Insertable<DecodeErrorsTable>;
@@ -237,6 +322,3 @@ export type Liquidation = Selectable<LiquidationsTable>;
 export type AdlEvent = Selectable<AdlEventsTable>;
 export type OraclePrice = Selectable<OraclePricesTable>;
 
-/** The fact tables a decoder may write, in the order they are written. */
-export const FACT_TABLES = ['liquidations', 'adl_events', 'oracle_prices', 'trades', 'venue_events'] as const;
-export type FactTable = (typeof FACT_TABLES)[number];

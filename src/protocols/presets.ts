@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { configSchema } from '../config/schema.ts';
+import { CHAINLINK_FEEDS } from './chainlink/feeds.ts';
 import { GMX_V2_EVENT_EMITTER } from './gmx-v2/deployments.ts';
+import { PYTH_ETH_USD } from './pyth/index.ts';
 
 /**
  * Ready configurations for `liqscope init --preset <name>`: real contract addresses and start blocks
@@ -10,7 +12,7 @@ import { GMX_V2_EVENT_EMITTER } from './gmx-v2/deployments.ts';
  * - GMX v1 Vault / FastPriceEvents and their start blocks: gmx-io/gmx-subgraph
  *   (gmx-arbitrum-stats/subgraph.yaml, gmx-avalanche-stats/subgraph.yaml); Vault addresses also in formats.md §2.
  * - Synthetix PerpsV2 proxies: see synthetix-perps-v2/markets.ts. v3 PerpsMarketProxy on Base: formats.md §4.
- * - Chainlink ETH/USD: see chainlink/feeds.ts; start block 16842888 is where a public Subsquid processor
+ * - Chainlink ETH/USD (Ethereum) and ETH/USD, BTC/USD (Arbitrum, beside GMX v2 from the EventEmitter's start): see chainlink/feeds.ts; start block 16842888 is where a public Subsquid processor
  *   for this aggregator starts (the phase-6 rounds in shared/data start on 2023-04-05, after it).
  * - Pyth contracts and the ETH/USD price id (exponent −8): Pyth's published contract addresses and feed ids.
  * UNVERIFIED start blocks are 0 (correct, only slower: the indexer scans from genesis); set a later one when known.
@@ -44,12 +46,22 @@ export interface Preset {
   sources: SourcePreset[];
 }
 
-const PYTH_ETH_USD = '0xff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace';
 
 export const PRESETS: Record<string, Preset> = {
   'gmx-v2-arbitrum': {
-    description: 'GMX v2 on Arbitrum: liquidations, ADL, oracle prices (EventEmitter)',
-    sources: [{ name: 'gmx-v2-arbitrum', protocol: 'gmx-v2', chain: 'arbitrum', addresses: [GMX_V2_EVENT_EMITTER.arbitrum.address], startBlock: GMX_V2_EVENT_EMITTER.arbitrum.startBlock }],
+    description: 'GMX v2 on Arbitrum (EventEmitter), with Chainlink ETH/USD and BTC/USD on Arbitrum as the reference oracles',
+    sources: [
+      { name: 'gmx-v2-arbitrum', protocol: 'gmx-v2', chain: 'arbitrum', addresses: [GMX_V2_EVENT_EMITTER.arbitrum.address], startBlock: GMX_V2_EVENT_EMITTER.arbitrum.startBlock },
+      // The reference beside the venue: oracle-error analytics compare GMX's own prices with these.
+      {
+        name: 'chainlink-arbitrum',
+        protocol: 'chainlink',
+        chain: 'arbitrum',
+        addresses: CHAINLINK_FEEDS.filter((f) => f.chainId === 42161 && f.extra?.role === 'aggregator').map((f) => f.market),
+        startBlock: GMX_V2_EVENT_EMITTER.arbitrum.startBlock,
+        options: { decimals: 8 },
+      },
+    ],
   },
   'gmx-v2-avalanche': {
     description: 'GMX v2 on Avalanche (EventEmitter)',

@@ -1,63 +1,35 @@
-import { keccak256, stringToHex } from 'viem';
+import { BackgroundTrading } from './background.ts';
 import { depthFactor as makerDepthFactor, depthWithin, walkBook } from './book.ts';
-import {
-  accountHealth,
-  bankruptcyPrice,
-  hyperliquidMaintenanceRate,
-  hyperliquidNeedsBackstop,
-  isLiquidatable,
-  settleClose,
-  sideSign,
-  unrealizedPnl,
-} from './margin.ts';
+import { crossingFigures, distanceToThresholdPct, isMaterialOracleError, isMaterialParent, largestContributor } from './causality.ts';
+import type { CrossingContribution, CrossingPosition } from './causality.ts';
+import { DepthMinimumTracker } from './depth-minimum.ts';
+import { ImpactLedger } from './impact.ts';
+import type { Contribution } from './impact.ts';
+import { accountHealth, isLiquidatable, settleClose, sideSign, unrealizedPnl } from './margin.ts';
 import type { MarginPosition, Settlement, Side } from './margin.ts';
 import { OracleFeed } from './oracle.ts';
 import type { Publication } from './oracle.ts';
+import { declaredFaults, OracleFaultTracker } from './oracle-faults.ts';
 import { buildExogenousPaths } from './price-path.ts';
 import { Random } from './random.ts';
-import type { Scenario, VenueSpec } from './scenario-schema.ts';
-import type {
-  AdlRecord,
-  LiquidationMethod,
-  LiquidationRecord,
-  SeriesPoint,
-  SimAccount,
-  SimEvent,
-  SimPosition,
-  SimResult,
-  VenueBalance,
-} from './types.ts';
-import { deleveragingOrder } from './venues/dydx.ts';
-import { planGmxAdl, pnlToPoolFactor } from './venues/gmx-v2.ts';
-import { rankHyperliquidAdl } from './venues/hyperliquid.ts';
-
-const EPS = 1e-12;
-
-interface FeedState {
-  venue: VenueSpec;
-  marketIndex: number;
-  feed: OracleFeed;
-  /** Current and previous published price (Hyperliquid ADL closes at the previous mark). */
-  pub: Publication | null;
-  prevPrice: number | null;
-}
-
-interface Contribution {
-  id: string;
-  tMs: number;
-  log: number;
-}
+import type { Scenario } from './scenario-schema.ts';
+import { makeAccounts } from './traders.ts';
+import type { AccountLiquidationRecord, LiquidationRecord, SeriesPoint, SimAccount, SimEvent, SimPosition, SimResult, VenueBalance, VenueSample } from './types.ts';
+import { createVenue } from './venues/create-venue.ts';
+import { EPS } from './venues/venue.ts';
+import type { FeedState, PlannedClose, SimVenue, VenueContext } from './venues/venue.ts';
 
 /**
  * The scenario engine: pure (no I/O, no clock, no Math.random); the same scenario and seed give
- * the same events in the same order. Each step (sub-second):
+ * the same events in the same order. It owns the loop and the shared state; each venue's rules
+ * live in its module (src/sim/venues/), behind the `SimVenue` hooks. Each step (sub-second):
  *  1. the exogenous path moves; liquidation price impact decays toward it (arbitrage);
- *  2. market makers set depth from realized volatility (and outages);
+ *  2. market makers set depth from realized volatility (and outages), once a second;
  *  3. oracles poll and maybe publish (lag, heartbeat/deviation, stale, congestion, depeg);
- *  4. accounts are checked at their venue's price and liquidated by venue rules; liquidations that
- *     sell into the book move the reference at once, which the next oracle update carries to every
- *     venue: the endogenous cascade;
- *  5. backstops/insurance absorb shortfalls; when they are short, ADL runs.
+ *  4. accounts of venues whose oracle published are checked at the venue's prices and liquidated
+ *     by the venue's rules; liquidations that sell into the book move the reference at once,
+ *     which the next oracle update carries to every venue: the endogenous cascade;
+ *  5. venues react to their publications (GMX ADL) and end the step (Hyperliquid's vault sells).
  */
 export function simulate(scenario: Scenario): SimResult {
   const rng = new Random(scenario.seed);
@@ -65,41 +37,41 @@ export function simulate(scenario: Scenario): SimResult {
   const stepMs = scenario.stepMs;
   const steps = paths.prices[0]!.length;
   const tau = scenario.liquidity.resilienceSeconds * 1000;
-  const decayPerStep = Math.exp(-stepMs / tau);
   const markets = scenario.markets;
   const marketIndex = new Map(markets.map((m, i) => [m.symbol, i]));
-  const venues = scenario.venues;
+  const venues: SimVenue[] = scenario.venues.map((spec) => createVenue(spec, markets));
   const venueById = new Map(venues.map((v) => [v.id, v]));
 
   // ---- market state
   const refStart = markets.map(() => new Float64Array(steps));
-  const impactLog = markets.map(() => 0);
-  const contributions: Contribution[][] = markets.map(() => []);
+  const impact = new ImpactLedger(markets.length, tau, stepMs);
   const depthFactorNow = markets.map(() => 1);
   const volPct = markets.map(() => 0);
   const secondReturns: number[][] = markets.map(() => []);
   const lastSecondRef = markets.map((m) => m.startPrice);
   let currentStep = 0;
 
-  const refNow = (mi: number): number => paths.prices[mi]![currentStep]! * Math.exp(impactLog[mi]!);
-
-  function addImpact(mi: number, log: number, id: string, tMs: number): Contribution {
-    const contribution = { id, tMs, log };
-    impactLog[mi]! += log;
-    contributions[mi]!.push(contribution);
-    return contribution;
-  }
+  const refNow = (mi: number): number => paths.prices[mi]![currentStep]! * Math.exp(impact.log(mi));
 
   // ---- oracles
   const feeds = new Map<string, FeedState>();
   const feedKey = (venue: string, mi: number): string => `${venue}|${mi}`;
+  const depegApplies = (venue: SimVenue, mi: number) => !venue.spec.oracle.depeg?.markets || venue.spec.oracle.depeg.markets.includes(markets[mi]!.symbol);
   for (const venue of venues) {
     markets.forEach((market, mi) => {
       if (!market.venues.includes(venue.id)) return;
-      const depegApplies = !venue.oracle.depeg?.markets || venue.oracle.depeg.markets.includes(market.symbol);
-      feeds.set(feedKey(venue.id, mi), { venue, marketIndex: mi, feed: new OracleFeed(venue.oracle, depegApplies), pub: null, prevPrice: null });
+      feeds.set(feedKey(venue.id, mi), { venue: venue.spec, marketIndex: mi, feed: new OracleFeed(venue.spec.oracle, depegApplies(venue, mi)), pub: null, prevPrice: null, before: null });
     });
   }
+  const faultTrackers: { fs: FeedState; tracker: OracleFaultTracker }[] = [];
+  for (const fs of feeds.values()) {
+    const venue = venueById.get(fs.venue.id)!;
+    for (const fault of declaredFaults(fs.venue.oracle, scenario.durationSeconds * 1000)) {
+      if (fault.kind === 'depeg' && !depegApplies(venue, fs.marketIndex)) continue;
+      faultTrackers.push({ fs, tracker: new OracleFaultTracker(fs.venue.id, fs.marketIndex, fault, scenario.materiality.oracleErrorMinDistancePct) });
+    }
+  }
+  const depthMinimum = new DepthMinimumTracker(markets.length);
   const referenceFeeds = scenario.referenceFeed.markets.map((symbol) => ({
     marketIndex: marketIndex.get(symbol)!,
     feed: new OracleFeed({ heartbeatSeconds: scenario.referenceFeed.heartbeatSeconds, deviationPct: scenario.referenceFeed.deviationPct, lagMs: 0, spreadBps: 0 }, false),
@@ -112,7 +84,7 @@ export function simulate(scenario: Scenario): SimResult {
   };
 
   // ---- traders
-  const accounts = makeAccounts(scenario, rng.fork('traders'));
+  const accounts = makeAccounts(scenario, rng.fork('traders'), venues);
   const accountsByVenue = new Map<string, SimAccount[]>(venues.map((v) => [v.id, []]));
   for (const a of accounts) accountsByVenue.get(a.venue)!.push(a);
   const accountById = new Map(accounts.map((a) => [a.id, a]));
@@ -123,22 +95,13 @@ export function simulate(scenario: Scenario): SimResult {
       if (!positionsByVenueMarket.has(key)) positionsByVenueMarket.set(key, []);
       positionsByVenueMarket.get(key)!.push(p);
     }
-  const dydxRng = rng.fork('dydx-deleveraging');
   const feedOf = new Map<SimPosition, FeedState>();
   for (const a of accounts) for (const p of a.positions) feedOf.set(p, feeds.get(feedKey(p.venue, p.marketIndex))!);
+  const venueOf = new Map<SimPosition, SimVenue>();
+  for (const a of accounts) for (const p of a.positions) venueOf.set(p, venueById.get(p.venue)!);
+  const streams = new Map<string, Random>();
 
-  // ---- venue balances
-  const balances = new Map<string, VenueBalance>(
-    venues.map((v) => {
-      const fund = v.kind === 'hyperliquid' ? v.backstopCapitalUsd : v.kind === 'dydx' ? v.insuranceFundUsd : 0;
-      const balance: VenueBalance = { venue: v.id, insuranceStart: fund, insuranceEnd: fund, feesCollected: 0, insurancePaid: 0, badDebt: 0 };
-      if (v.kind === 'gmx-v2')
-        balance.pools = Object.fromEntries(markets.filter((m) => m.venues.includes(v.id)).map((m) => [m.symbol, v.adl.poolValueUsd]));
-      return [v.id, balance];
-    }),
-  );
-  const gmxAdlState = new Map<string, boolean>();
-
+  const balances = new Map<string, VenueBalance>(venues.map((v) => [v.id, v.openingBalance(markets)]));
   const events: SimEvent[] = [];
   const series: SeriesPoint[] = [];
   const counters = new Map<string, number>();
@@ -149,14 +112,14 @@ export function simulate(scenario: Scenario): SimResult {
     return `${venue}:${kind}:${String(n).padStart(6, '0')}`;
   };
 
-  /** The price a venue values a position at: the oracle/mark, pessimistic side of the GMX spread. */
-  function checkPrice(p: SimPosition, usePub?: (pub: Publication) => number): number {
-    const fs = feedOf.get(p)!;
-    const base = usePub ? usePub(fs.pub!) : fs.pub!.price;
-    const spread = fs.venue.oracle.spreadBps / 10_000;
-    if (fs.venue.kind !== 'gmx-v2' || spread === 0) return base;
-    return p.side === 'long' ? base * (1 - spread) : base * (1 + spread);
+  /** The price a venue values a position at, from its publication in force (or `usePub` of it). */
+  function valuation(p: SimPosition, usePub?: (pub: Publication) => number): number {
+    const pub = feedOf.get(p)!.pub!;
+    return venueOf.get(p)!.valuationPrice(p.side, usePub ? usePub(pub) : pub.price);
   }
+
+  const marginPositions = (a: SimAccount, price: (p: SimPosition) => number): MarginPosition[] =>
+    a.positions.filter((p) => p.size > EPS).map((p) => ({ side: p.side, entry: p.entry, size: p.size, price: price(p), m: p.m }));
 
   /** Hot path of every step: account value ≤ maintenance at the venue's prices, without allocations. */
   function isDue(a: SimAccount): boolean {
@@ -167,241 +130,128 @@ export function simulate(scenario: Scenario): SimResult {
       if (p.size <= EPS) continue;
       if (!feedOf.get(p)!.pub) return false;
       open = true;
-      const price = checkPrice(p);
+      const price = valuation(p);
       equity += (p.side === 'long' ? 1 : -1) * p.size * (price - p.entry);
       maintenance += p.size * price * p.m;
     }
     return open && equity <= maintenance;
   }
 
-  const marginPositions = (a: SimAccount, price: (p: SimPosition) => number): MarginPosition[] =>
-    a.positions.filter((p) => p.size > EPS).map((p) => ({ side: p.side, entry: p.entry, size: p.size, price: price(p), m: p.m }));
-
-  /**
-   * Finds the liquidation whose price impact pushed the account over its threshold: add the
-   * impact contributions (in time order) to the no-impact prices until the account becomes
-   * liquidatable. Null if the exogenous path alone suffices or no prefix does it.
-   */
-  function findParent(a: SimAccount): string | null {
-    const open = a.positions.filter((p) => p.size > EPS);
-    const obsStep = new Map<number, number>();
-    const cands: (Contribution & { mi: number })[] = [];
-    for (const p of open) {
-      if (obsStep.has(p.marketIndex)) continue;
-      const pub = feeds.get(feedKey(p.venue, p.marketIndex))!.pub!;
-      const obsMs = Math.floor(pub.observedAtMs / stepMs) * stepMs;
-      obsStep.set(p.marketIndex, obsMs);
-      for (const c of contributions[p.marketIndex]!) if (c.tMs < obsMs) cands.push({ ...c, mi: p.marketIndex });
-    }
-    cands.sort((x, y) => x.tMs - y.tMs || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-    const added = new Map<number, number>();
-    for (const c of cands) {
-      const obsMs = obsStep.get(c.mi)!;
-      added.set(c.mi, (added.get(c.mi) ?? 0) + c.log * Math.exp(-(obsMs - c.tMs) / tau));
-      const prices = (p: SimPosition) => checkPrice(p, (pub) => pub.exogenousPrice * Math.exp(added.get(p.marketIndex) ?? 0));
-      if (isLiquidatable(a.collateral, marginPositions(a, prices))) return c.id;
-    }
-    return null;
-  }
-
   /**
    * Sells (closing a long) or buys (closing a short) `size` of market mi into the book: returns the
    * average price and the impact it left on the reference (named later, once the record has an id).
    */
-  function hitBook(mi: number, side: Side, size: number, impactId: string, tMs: number): { exec: number; contribution: Contribution } {
+  function hitBook(mi: number, side: Side, size: number, impactId: string, groupId: string, tMs: number): { exec: number; contribution: Contribution } {
     const mid = refNow(mi);
     const fill = walkBook(markets[mi]!.depth, depthFactorNow[mi]!, size * mid);
     const sgn = sideSign(side);
-    const contribution = addImpact(mi, Math.log(1 - (sgn * fill.movePct) / 100), impactId, tMs);
+    const contribution = impact.add(mi, Math.log(1 - (sgn * fill.movePct) / 100), impactId, groupId, tMs);
     return { exec: mid * (1 - (sgn * fill.avgPct) / 100), contribution };
   }
 
-  function allocate(s: Settlement, closes: { size: number; exit: number }[]): { collateral: number; fee: number; pnl: number; badDebt: number }[] {
-    const notionals = closes.map((c) => c.size * c.exit);
-    const total = notionals.reduce((x, y) => x + y, 0) || 1;
-    return notionals.map((n) => ({ collateral: 0, fee: (s.fee * n) / total, pnl: 0, badDebt: (s.badDebt * n) / total }));
-  }
-
-  /** Positions the Hyperliquid backstop vaults took over and still hold, oldest first. */
-  const vaultLots: { venue: string; mi: number; side: Side; size: number; mark: number; liqId: string }[] = [];
-  const vaultInventoryUsd = (venue: string): number =>
-    vaultLots.reduce((sum, lot) => (lot.venue === venue ? sum + lot.size * refNow(lot.mi) : sum), 0);
+  const ctx: VenueContext = {
+    stepMs,
+    markets,
+    refNow,
+    depthFactor: (mi) => depthFactorNow[mi]!,
+    hitBook,
+    valuation,
+    feed: (venueId, mi) => feeds.get(feedKey(venueId, mi))!,
+    positions: (venueId, mi) => positionsByVenueMarket.get(feedKey(venueId, mi)) ?? [],
+    account: (id) => accountById.get(id)!,
+    health: (a) => accountHealth(a.collateral, marginPositions(a, (x) => valuation(x))),
+    nextId,
+    emit: (event) => events.push(event),
+    balance: (venueId) => balances.get(venueId)!,
+    random(label) {
+      if (!streams.has(label)) streams.set(label, rng.fork(label));
+      return streams.get(label)!;
+    },
+  };
 
   /**
-   * Each step the vaults sell up to their unload rate into the book, oldest lot first; the
-   * slippage against the takeover mark is the vault's gain or loss, and the impact is attributed
-   * to the liquidation whose position is being sold.
+   * The causal figures of src/sim/causality.ts for an account that is due now: the move past its
+   * threshold since its previous check, the share the impact caused, and the earlier account
+   * liquidation whose impact (decayed to each observation time) consumed most of that move.
    */
-  function unloadVaults(tMs: number): void {
-    for (const venue of venues) {
-      if (venue.kind !== 'hyperliquid') continue;
-      let budget = (venue.backstopUnloadUsdPerSecond * stepMs) / 1000;
-      const balance = balances.get(venue.id)!;
-      for (const lot of vaultLots) {
-        if (budget <= 0) break;
-        if (lot.venue !== venue.id || lot.size <= EPS) continue;
-        const qty = Math.min(lot.size, budget / refNow(lot.mi));
-        const { exec } = hitBook(lot.mi, lot.side, qty, lot.liqId, tMs);
-        balance.insuranceEnd += sideSign(lot.side) * qty * (exec - lot.mark);
-        lot.size -= qty;
-        budget -= qty * exec;
-      }
-      for (let i = vaultLots.length - 1; i >= 0; i--) if (vaultLots[i]!.size <= EPS) vaultLots.splice(i, 1);
+  function crossing(a: SimAccount) {
+    const open = a.positions.filter((p) => p.size > EPS);
+    const positions: CrossingPosition[] = [];
+    const slope = new Map<number, number>();
+    for (const p of open) {
+      const before = feedOf.get(p)!.before ?? feedOf.get(p)!.pub!;
+      positions.push({
+        side: p.side,
+        entry: p.entry,
+        size: p.size,
+        m: p.m,
+        venueBefore: valuation(p, () => before.price),
+        noImpactBefore: valuation(p, () => before.exogenousPrice),
+        venueNow: valuation(p),
+        noImpactNow: valuation(p, (pub) => pub.exogenousPrice),
+      });
+      slope.set(p.marketIndex, (slope.get(p.marketIndex) ?? 0) + p.size * valuation(p) * (sideSign(p.side) - p.m));
     }
+    const seen: CrossingContribution[] = [];
+    for (const mi of slope.keys()) {
+      const fs = feeds.get(feedKey(a.venue, mi))!;
+      const obsNow = Math.floor(fs.pub!.observedAtMs / stepMs) * stepMs;
+      const obsBefore = Math.floor((fs.before ?? fs.pub!).observedAtMs / stepMs) * stepMs;
+      for (const c of impact.contributions(mi)) {
+        if (c.tMs >= obsNow && c.tMs >= obsBefore) continue;
+        seen.push({ groupId: c.groupId, fillId: c.id, marketIndex: mi, weightBefore: impact.decayedAt(c, obsBefore), weightNow: impact.decayedAt(c, obsNow) });
+      }
+    }
+    return { ...crossingFigures(a.collateral, positions), contributor: largestContributor(seen, slope) };
   }
 
+  /** How a settlement's fee and shortfall split over the fills, by notional. */
+  function allocate(s: Settlement, closes: readonly { size: number; exit: number }[]): { fee: number; badDebt: number }[] {
+    const notionals = closes.map((c) => c.size * c.exit);
+    const total = notionals.reduce((x, y) => x + y, 0) || 1;
+    return notionals.map((n) => ({ fee: (s.fee * n) / total, badDebt: (s.badDebt * n) / total }));
+  }
+
+  /**
+   * One account liquidation: the causal figures, the venue's plan, the settlement, the fill
+   * records (in the venue's order, each ADL fill right after its liquidation fill) and the account
+   * liquidation record.
+   */
   function liquidateAccount(a: SimAccount, tMs: number): void {
     const venue = venueById.get(a.venue)!;
     const balance = balances.get(venue.id)!;
     const open = a.positions.filter((p) => p.size > EPS);
-    const health = accountHealth(a.collateral, marginPositions(a, (p) => checkPrice(p)));
-    const oracleError = !isLiquidatable(a.collateral, marginPositions(a, (p) => refNow(p.marketIndex)));
-    const exogenous = isLiquidatable(a.collateral, marginPositions(a, (p) => checkPrice(p, (pub) => pub.exogenousPrice)));
-    const parentId = exogenous ? null : findParent(a);
+    const health = accountHealth(a.collateral, marginPositions(a, (p) => valuation(p)));
+    // the reference this liquidation faced: before its own orders hit the book
+    const referenceAt = new Map(open.map((p) => [p.marketIndex, refNow(p.marketIndex)]));
+    const atReference = marginPositions(a, (p) => referenceAt.get(p.marketIndex)!);
+    const solventAtReference = !isLiquidatable(a.collateral, atReference);
+    const referenceDistancePct = distanceToThresholdPct(a.collateral, atReference);
+    const oracleError = isMaterialOracleError(referenceDistancePct, scenario.materiality);
+    const noImpact = marginPositions(a, (p) => valuation(p, (pub) => pub.exogenousPrice));
+    const exogenous = isLiquidatable(a.collateral, noImpact);
+    const noImpactDistancePct = distanceToThresholdPct(a.collateral, noImpact);
+    const { causedShare, contributor } = crossing(a);
+    const material = contributor !== null && isMaterialParent(exogenous, causedShare, scenario.materiality);
+    const parentGroupId = material ? contributor.groupId : null;
+    const parentId = material ? contributor.fillId : null;
     const groupId = `${venue.id}:grp:${a.id}`;
-    let firstId: string | null = null;
 
-    type Close = {
-      p: SimPosition;
-      size: number;
-      exit: number;
-      method: LiquidationMethod;
-      adl: AdlRecord | null;
-      mark: number;
-      contribution?: Contribution;
-    };
-    const closes: Close[] = [];
-    let insuranceAvailable = balance.insuranceEnd;
-    let feeRate = venue.liquidationFeeRate;
-    let afterSettle: ((s: Settlement) => void) | null = null;
-
-    const adlAgainst = (p: SimPosition, price: number, mark: number, order: SimPosition[]): number => {
-      let remaining = p.size;
-      for (const cp of order) {
-        if (remaining <= EPS) break;
-        const q = Math.min(remaining, cp.size);
-        if (q <= EPS) continue;
-        const cpAccount = accountById.get(cp.accountId)!;
-        const pnl = unrealizedPnl(cp.side, cp.entry, q, price);
-        cpAccount.collateral += pnl;
-        cp.size -= q;
-        if (cp.size <= EPS) cp.size = 0;
-        if (cp.fate === 'survived') cp.fate = 'adl';
-        const adl: AdlRecord = {
-          type: 'adl',
-          id: nextId(venue.id, 'adl'),
-          venue: venue.id,
-          venueKind: venue.kind,
-          market: p.market,
-          account: cpAccount.address,
-          positionId: cp.id,
-          side: cp.side,
-          tMs,
-          size: q,
-          price,
-          markPrice: mark,
-          pnl,
-          liquidationId: null,
-          liquidatedAccount: a.address,
-        };
-        cp.records.push(adl.id);
-        closes.push({ p, size: q, exit: price, method: 'adl', adl, mark });
-        remaining -= q;
-      }
-      return remaining;
-    };
-
-    if (venue.kind === 'hyperliquid') {
-      // the liquidator's market orders only work while the book can absorb them within the slippage cap
-      const bookCanAbsorb = open.every(
-        (p) => depthWithin(markets[p.marketIndex]!.depth, depthFactorNow[p.marketIndex]!, venue.liquidationSlippageCapPct) >= p.size * refNow(p.marketIndex),
-      );
-      if (bookCanAbsorb && !hyperliquidNeedsBackstop(health.equity, health.maintenance)) {
-        for (const p of open) {
-          const hit = hitBook(p.marketIndex, p.side, p.size, '', tMs);
-          closes.push({ p, size: p.size, exit: hit.exec, method: 'market', adl: null, mark: checkPrice(p), contribution: hit.contribution });
-        }
-      } else if (
-        !venue.adl.enabled ||
-        (health.equity >= 0 && balance.insuranceEnd > 0 && vaultInventoryUsd(venue.id) + health.notional <= venue.backstopCapacityUsd)
-      ) {
-        // the backstop vault takes the account over at the mark and keeps what margin is left...
-        feeRate = Number.POSITIVE_INFINITY;
-        for (const p of open) closes.push({ p, size: p.size, exit: checkPrice(p), method: 'backstop', adl: null, mark: checkPrice(p) });
-        afterSettle = () => {
-          // ...and sells the inventory into the book over the next seconds (see unloadVaults)
-          for (const c of closes) vaultLots.push({ venue: venue.id, mi: c.p.marketIndex, side: c.p.side, size: c.size, mark: c.exit, liqId: firstId! });
-        };
-      } else {
-        // backstop short (the account is under water, or the vault has nothing left): ADL the ranked
-        // winners at the previous mark, as Hyperliquid does when an account value turns negative
-        for (const p of open) {
-          const fs = feeds.get(feedKey(p.venue, p.marketIndex))!;
-          const mark = checkPrice(p);
-          const prevMark = fs.prevPrice ?? mark;
-          const opposite = (positionsByVenueMarket.get(feedKey(p.venue, p.marketIndex)) ?? []).filter(
-            (c) => c.side !== p.side && c.size > EPS && !accountById.get(c.accountId)!.liquidated,
-          );
-          const candidates = opposite.map((c) => {
-            const acc = accountById.get(c.accountId)!;
-            return { positionId: c.id, side: c.side, entry: c.entry, size: c.size, accountValue: accountHealth(acc.collateral, marginPositions(acc, (x) => checkPrice(x))).equity };
-          });
-          const byId = new Map(opposite.map((c) => [c.id, c]));
-          const order = rankHyperliquidAdl(candidates, mark).map((c) => byId.get(c.positionId)!);
-          const remaining = adlAgainst(p, prevMark, mark, order);
-          if (remaining > EPS) closes.push({ p, size: remaining, exit: mark, method: 'backstop', adl: null, mark });
-        }
-      }
-    } else if (venue.kind === 'dydx') {
-      // price the book closes first; deleverage instead when insurance cannot cover the shortfall
-      const trial = open.map((p) => {
-        const mid = refNow(p.marketIndex);
-        const fill = walkBook(markets[p.marketIndex]!.depth, depthFactorNow[p.marketIndex]!, p.size * mid);
-        return { side: p.side, entry: p.entry, size: p.size, exit: mid * (1 - (sideSign(p.side) * fill.avgPct) / 100) };
-      });
-      const est = settleClose(a.collateral, trial, feeRate, balance.insuranceEnd);
-      if (est.badDebt > EPS && venue.adl.enabled) {
-        const notional = open.reduce((x, p) => x + p.size * checkPrice(p), 0);
-        for (const p of open) {
-          const mark = checkPrice(p);
-          // bankruptcy price: the account's equity shared by notional, so that all closes leave exactly zero
-          const share = (health.equity * (p.size * mark)) / notional;
-          const bk = bankruptcyPrice(p.side, mark, share, p.size);
-          const offsetting = (positionsByVenueMarket.get(feedKey(p.venue, p.marketIndex)) ?? [])
-            .filter((c) => c.side !== p.side && c.size > EPS && !accountById.get(c.accountId)!.liquidated)
-            .filter((c) => {
-              const acc = accountById.get(c.accountId)!;
-              return accountHealth(acc.collateral, marginPositions(acc, (x) => checkPrice(x))).equity > 0;
-            })
-            .sort((x, y) => (x.id < y.id ? -1 : 1));
-          const order = deleveragingOrder(offsetting, dydxRng.int(0, Math.max(0, offsetting.length - 1)));
-          const remaining = adlAgainst(p, bk, mark, order);
-          if (remaining > EPS) closes.push({ p, size: remaining, exit: bk, method: 'book', adl: null, mark });
-        }
-      } else {
-        for (const p of open) {
-          const hit = hitBook(p.marketIndex, p.side, p.size, '', tMs);
-          closes.push({ p, size: p.size, exit: hit.exec, method: 'book', adl: null, mark: checkPrice(p), contribution: hit.contribution });
-        }
-      }
-    } else {
-      // GMX v2: closed at the oracle price against the pool; no insurance fund, the pool eats the shortfall
-      insuranceAvailable = 0;
-      for (const p of open) closes.push({ p, size: p.size, exit: checkPrice(p), method: 'oracle', adl: null, mark: checkPrice(p, (pub) => pub.price) });
-    }
-
+    const plan = venue.planLiquidation(ctx, { account: a, open, health, groupId, tMs });
+    const closes: PlannedClose[] = plan.closes;
     const settlement = settleClose(
       a.collateral,
       closes.map((c) => ({ side: c.p.side, entry: c.p.entry, size: c.size, exit: c.exit })),
-      feeRate,
-      venue.kind === 'gmx-v2' ? 0 : insuranceAvailable,
+      plan.feeRate,
+      plan.insuranceAvailable,
     );
     const shares = allocate(settlement, closes);
     const notionals = closes.map((c) => c.size * c.exit);
     const totalNotional = notionals.reduce((x, y) => x + y, 0) || 1;
+    const fillIds: string[] = [];
     closes.forEach((c, i) => {
       const id = nextId(venue.id, 'liq');
-      if (!firstId) firstId = id;
+      fillIds.push(id);
       // book impacts were registered before the record had an id
       if (c.contribution) c.contribution.id = id;
       const record: LiquidationRecord = {
@@ -418,7 +268,7 @@ export function simulate(scenario: Scenario): SimResult {
         size: c.size,
         price: c.exit,
         markPrice: c.mark,
-        referencePrice: refNow(c.p.marketIndex),
+        referencePrice: referenceAt.get(c.p.marketIndex)!,
         method: c.method,
         adlId: c.adl?.id ?? null,
         counterparty: c.adl?.account ?? null,
@@ -428,6 +278,7 @@ export function simulate(scenario: Scenario): SimResult {
         badDebt: shares[i]!.badDebt,
         exogenous,
         parentId,
+        parentGroupId,
         oracleError,
         groupId,
       };
@@ -439,84 +290,45 @@ export function simulate(scenario: Scenario): SimResult {
         events.push(c.adl);
       }
     });
+    const group: AccountLiquidationRecord = {
+      type: 'account-liquidation',
+      id: groupId,
+      venue: venue.id,
+      venueKind: venue.kind,
+      account: a.address,
+      marginMode: a.mode,
+      tMs,
+      fillIds,
+      markets: [...new Set(open.map((p) => p.market))],
+      collateral: a.collateral,
+      equity: health.equity,
+      maintenance: health.maintenance,
+      notional: health.notional,
+      exogenous,
+      noImpactDistancePct,
+      causedShare,
+      contributorGroupId: contributor?.groupId ?? null,
+      contributorFillId: contributor?.fillId ?? null,
+      parentGroupId,
+      parentId,
+      solventAtReference,
+      referenceDistancePct,
+      oracleError,
+    };
+    events.push(group);
     for (const p of open) p.size = 0;
     a.liquidated = true;
     a.collateral = settlement.returned;
     balance.feesCollected += settlement.fee;
     balance.insurancePaid += settlement.insurancePaid;
     balance.badDebt += settlement.badDebt;
-    if (venue.kind === 'gmx-v2') {
-      // the pool is the counterparty: it gains what traders lose, minus what they could not pay
-      for (const c of closes) {
-        const pools = balance.pools!;
-        pools[c.p.market] = pools[c.p.market]! - unrealizedPnl(c.p.side, c.p.entry, c.size, c.exit);
-      }
-      balance.pools![open[0]!.market] = balance.pools![open[0]!.market]! - settlement.badDebt;
-    } else {
-      // Hyperliquid's liquidation fee / kept margin goes to the backstop vault, dYdX's to the insurance fund
-      balance.insuranceEnd += settlement.fee - settlement.insurancePaid;
-    }
-    afterSettle?.(settlement);
+    venue.settle(ctx, closes, settlement);
+    plan.afterSettle?.(fillIds[0]!);
   }
 
-  /** GMX v2 ADL keeper for one market after an oracle update. */
-  function gmxAdl(venue: Extract<VenueSpec, { kind: 'gmx-v2' }>, mi: number, tMs: number): void {
-    if (!venue.adl.enabled) return;
-    const fs = feeds.get(feedKey(venue.id, mi))!;
-    const price = fs.pub!.price;
-    const positions = positionsByVenueMarket.get(feedKey(venue.id, mi)) ?? [];
-    const balance = balances.get(venue.id)!;
-    const symbol = markets[mi]!.symbol;
-    for (const side of ['long', 'short'] as const) {
-      const key = `${venue.id}|${mi}|${side}`;
-      const pool = balance.pools![symbol]!;
-      const factor = pnlToPoolFactor(positions, side, price, pool);
-      let enabled = gmxAdlState.get(key) ?? false;
-      if (!enabled && factor > venue.adl.maxPnlFactor) {
-        enabled = true;
-        gmxAdlState.set(key, true);
-        events.push({ type: 'adl-state', venue: venue.id, market: symbol, side, tMs, pnlToPoolFactor: factor, maxPnlFactor: venue.adl.maxPnlFactor, enabled: true });
-      }
-      if (!enabled) continue;
-      const plan = planGmxAdl(positions, side, price, pool, venue.adl.minPnlFactorAfterAdl, venue.adl.closeShare);
-      for (const step of plan) {
-        const p = positions[step.index]!;
-        const account = accountById.get(p.accountId)!;
-        const pnl = unrealizedPnl(p.side, p.entry, step.size, price);
-        // the position keeps its collateral share; realized pnl is paid by the pool
-        account.collateral += pnl;
-        balance.pools![symbol] = balance.pools![symbol]! - pnl;
-        p.size -= step.size;
-        if (p.size <= EPS) p.size = 0;
-        if (p.fate === 'survived') p.fate = 'adl';
-        const adl: AdlRecord = {
-          type: 'adl',
-          id: nextId(venue.id, 'adl'),
-          venue: venue.id,
-          venueKind: venue.kind,
-          market: symbol,
-          account: account.address,
-          positionId: p.id,
-          side: p.side,
-          tMs,
-          size: step.size,
-          price,
-          markPrice: price,
-          pnl,
-          liquidationId: null,
-          liquidatedAccount: null,
-        };
-        p.records.push(adl.id);
-        events.push(adl);
-      }
-      const after = pnlToPoolFactor(positions, side, price, balance.pools![symbol]!);
-      if (after <= venue.adl.maxPnlFactor) {
-        gmxAdlState.set(key, false);
-        events.push({ type: 'adl-state', venue: venue.id, market: symbol, side, tMs, pnlToPoolFactor: after, maxPnlFactor: venue.adl.maxPnlFactor, enabled: false });
-      }
-    }
-  }
-
+  const background = new BackgroundTrading(scenario, venues, paths, ctx.random);
+  const venueSamples: VenueSample[] = [];
+  const sampled = venues.filter((v) => v.hasBook).flatMap((v) => markets.flatMap((m, mi) => (m.venues.includes(v.id) ? [{ venue: v, mi }] : [])));
   const outage = scenario.liquidity.outage;
   const stepsPerSecond = 1000 / stepMs;
   for (let s = 0; s < steps; s++) {
@@ -524,13 +336,11 @@ export function simulate(scenario: Scenario): SimResult {
     const tMs = s * stepMs;
     // 1. impact decays toward the exogenous path
     for (let mi = 0; mi < markets.length; mi++) {
-      if (s > 0) impactLog[mi]! *= decayPerStep;
-      const list = contributions[mi]!;
-      if (list.length > 0 && Math.abs(impactLog[mi]!) < 1e-9) list.length = 0;
+      impact.decay(mi, s, tMs);
       refStart[mi]![s] = refNow(mi);
     }
     // 2. market makers watch realized volatility (per-second returns over the window)
-    if (s % stepsPerSecond === 0 || stepMs > 1000) {
+    if (s % stepsPerSecond === 0) {
       const windowLen = Math.max(1, Math.round(scenario.liquidity.volWindowSeconds));
       for (let mi = 0; mi < markets.length; mi++) {
         const ref = refStart[mi]![s]!;
@@ -543,12 +353,16 @@ export function simulate(scenario: Scenario): SimResult {
         lastSecondRef[mi] = ref;
         const inOutage = outage && tMs >= outage.fromSecond * 1000 && tMs < outage.toSecond * 1000 ? outage.depthFactor : null;
         depthFactorNow[mi] = makerDepthFactor(volPct[mi]!, scenario.liquidity.halfDepthAtVolPct, scenario.liquidity.minDepthFactor, inOutage);
+        depthMinimum.observe(mi, depthFactorNow[mi]!, tMs);
       }
     }
+    // ordinary trading against the book makers keep now (it does not move the reference)
+    background.step(s, tMs, refNow, (mi) => depthFactorNow[mi]!);
     // 3. oracles
     const changedVenues = new Set<string>();
-    const gmxUpdates: [Extract<VenueSpec, { kind: 'gmx-v2' }>, number][] = [];
+    const published: [SimVenue, number][] = [];
     for (const fs of feeds.values()) {
+      fs.before = fs.pub;
       const landed = fs.feed.poll(tMs, observe(fs.marketIndex));
       for (const pub of landed) {
         fs.prevPrice = fs.pub?.price ?? null;
@@ -571,16 +385,18 @@ export function simulate(scenario: Scenario): SimResult {
       }
       if (landed.length > 0) {
         changedVenues.add(fs.venue.id);
-        if (fs.venue.kind === 'gmx-v2') gmxUpdates.push([fs.venue, fs.marketIndex]);
+        const venue = venueById.get(fs.venue.id)!;
+        if (venue.afterPublications) published.push([venue, fs.marketIndex]);
       }
     }
+    for (const { fs, tracker } of faultTrackers) if (fs.pub) tracker.observe(tMs, fs.pub.price, refNow(fs.marketIndex));
     for (const rf of referenceFeeds) {
       for (const pub of rf.feed.poll(tMs, observe(rf.marketIndex))) {
         rf.round += 1;
         events.push({ type: 'reference-round', market: markets[rf.marketIndex]!.symbol, tMs, price: pub.price, roundId: rf.round });
       }
     }
-    // 4–5. liquidations (and ADL when backstops are short), venue by venue, accounts in a stable order
+    // 4. liquidations, venue by venue, accounts in a stable order
     for (const venue of venues) {
       if (!changedVenues.has(venue.id)) continue;
       const due: SimAccount[] = [];
@@ -591,8 +407,18 @@ export function simulate(scenario: Scenario): SimResult {
       }
       for (const a of due) if (!a.liquidated && a.positions.some((p) => p.size > EPS)) liquidateAccount(a, tMs);
     }
-    for (const [venue, mi] of gmxUpdates) gmxAdl(venue, mi, tMs);
-    unloadVaults(tMs);
+    // 5. venues react to their publications, then end the step
+    for (const [venue, mi] of published) venue.afterPublications!(ctx, mi, tMs);
+    for (const venue of venues) venue.endOfStep?.(ctx, tMs);
+    // what the venues' APIs would serve, once a second
+    if (s % stepsPerSecond === 0) {
+      for (const { venue, mi } of sampled) {
+        let openInterest = 0;
+        for (const p of positionsByVenueMarket.get(feedKey(venue.id, mi)) ?? []) openInterest += p.size;
+        const pub = feeds.get(feedKey(venue.id, mi))!.pub;
+        venueSamples.push({ venue: venue.id, marketIndex: mi, tMs, oracle: pub ? pub.price : null, mid: refNow(mi), depthFactor: depthFactorNow[mi]!, openInterest });
+      }
+    }
     // series for the ground truth
     if (tMs % (scenario.sampleSeconds * 1000) === 0) {
       markets.forEach((market, mi) => {
@@ -616,88 +442,14 @@ export function simulate(scenario: Scenario): SimResult {
     }
   }
 
-  return { events, accounts, series, balances: [...balances.values()] };
-}
-
-/** Deterministic pseudo-address from the seed and an index. */
-function address(seed: number, label: string): string {
-  return `0x${keccak256(stringToHex(`liqscope-sim:${seed}:${label}`)).slice(26)}`;
-}
-
-const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-function dydxAddress(seed: number, label: string): string {
-  const hex = keccak256(stringToHex(`liqscope-sim-dydx:${seed}:${label}`)).slice(2);
-  let out = 'dydx1';
-  for (let i = 0; i < 38; i++) out += BECH32[parseInt(hex.slice(i, i + 2), 16) % 32];
-  return out;
-}
-
-/**
- * Draws the traders: venue by traderShare, margin mode, markets, side, log-uniform leverage and
- * size, entries spread around the start price. Collateral is topped up so nobody starts
- * liquidatable (the scenario decides who falls, not the draw).
- */
-export function makeAccounts(scenario: Scenario, rng: Random): SimAccount[] {
-  const accounts: SimAccount[] = [];
-  const weights = scenario.venues.map((v) => v.traderShare);
-  const t = scenario.traders;
-  for (let i = 0; i < t.count; i++) {
-    const venue = scenario.venues[rng.weighted(weights)]!;
-    const listed = scenario.markets.map((m, mi) => ({ m, mi })).filter(({ m }) => m.venues.includes(venue.id));
-    const crossDraw = rng.bool(t.crossShare);
-    const nDraw = rng.int(t.crossPositions.min, t.crossPositions.max);
-    if (listed.length === 0) continue;
-    const mode = venue.kind === 'gmx-v2' ? 'isolated' : crossDraw ? 'cross' : 'isolated';
-    const n = mode === 'cross' ? Math.min(nDraw, listed.length) : 1;
-    const id = `acct-${String(i).padStart(6, '0')}`;
-    const account: SimAccount = {
-      id,
-      address: venue.kind === 'dydx' ? dydxAddress(scenario.seed, id) : address(scenario.seed, id),
-      venue: venue.id,
-      venueKind: venue.kind,
-      mode,
-      collateral: 0,
-      initialCollateral: 0,
-      positions: [],
-      liquidated: false,
-    };
-    const pool = [...listed];
-    let collateral = 0;
-    for (let k = 0; k < n; k++) {
-      const pick = pool.splice(rng.int(0, pool.length - 1), 1)[0]!;
-      const side: Side = rng.bool(t.longShare) ? 'long' : 'short';
-      const venueMax = venue.kind === 'hyperliquid' ? (pick.m.maxLeverage ?? venue.maxLeverage) : venue.maxLeverage;
-      const leverage = Math.min(rng.logUniform(t.leverage.min, t.leverage.max), venueMax);
-      const notional = rng.logUniform(t.sizeUsd.min, t.sizeUsd.max);
-      const entry = pick.m.startPrice * (1 + rng.uniform(-t.entrySpreadPct, t.entrySpreadPct) / 100);
-      const m = venue.kind === 'hyperliquid' ? hyperliquidMaintenanceRate(venueMax) : venue.maintenanceMarginRate;
-      account.positions.push({
-        id: `${id}:${k}`,
-        accountId: id,
-        venue: venue.id,
-        market: pick.m.symbol,
-        marketIndex: pick.mi,
-        side,
-        entry,
-        size: notional / entry,
-        initialSize: notional / entry,
-        m,
-        leverage,
-        fate: 'survived',
-        records: [],
-      });
-      collateral += notional / leverage;
-    }
-    const atStart = accountHealth(
-      collateral,
-      account.positions.map((p) => ({ side: p.side, entry: p.entry, size: p.size, price: scenario.markets[p.marketIndex]!.startPrice, m: p.m })),
-    );
-    // nobody starts within a 1.5 % move of their maintenance requirement: the scenario's path, not the draw, decides who falls
-    const floor = atStart.maintenance + atStart.notional * 0.015;
-    if (atStart.equity < floor) collateral += floor - atStart.equity;
-    account.collateral = collateral;
-    account.initialCollateral = collateral;
-    accounts.push(account);
-  }
-  return accounts;
+  return {
+    events,
+    accounts,
+    series,
+    balances: [...balances.values()],
+    oracleFaults: faultTrackers.map(({ tracker }) => tracker.observation),
+    depthMinimum: depthMinimum.result(),
+    background: background.trades,
+    venueSamples,
+  };
 }

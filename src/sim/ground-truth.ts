@@ -1,5 +1,8 @@
+import type { BackgroundFill } from './background.ts';
+import type { DydxMarketDataSummary, HyperliquidInfoSummary } from './writers/output-summaries.ts';
 import type { Scenario } from './scenario-schema.ts';
-import type { AdlRecord, LiquidationRecord, OracleRecord, SimResult } from './types.ts';
+import type { AccountLiquidationRecord, AdlRecord, LiquidationRecord, OracleRecord, SimResult } from './types.ts';
+import { depthWithin } from './book.ts';
 import { isolatedLiquidationPrice } from './margin.ts';
 import { dec, fromRaw, mulDec, pricePlaces, sizePlaces, toRaw, USD_PLACES } from './units.ts';
 import { chainlinkAggregatorFor, gmxMarketFor, gmxPriceDecimals } from './writers/gmx-values.ts';
@@ -9,7 +12,7 @@ import { chainlinkAggregatorFor, gmxMarketFor, gmxPriceDecimals } from './writer
  * grading analytics (cascade membership and causal parents, oracle errors, ADL) and for checking
  * that indexing stored exactly what was emitted. Every writer renders from these same strings.
  */
-export const GROUND_TRUTH_FORMAT = 'liqscope-ground-truth/1';
+export const GROUND_TRUTH_FORMAT = 'liqscope-ground-truth/2';
 
 export interface GtLiquidation {
   id: string;
@@ -38,11 +41,72 @@ export interface GtLiquidation {
   adlId: string | null;
   counterparty: string | null;
   exogenous: boolean;
+  /** A fill of the parent account liquidation (material links only; see `accountLiquidations`). */
   parentId: string | null;
+  /** The parent account liquidation (material links only). */
+  parentGroupId: string | null;
+  /** The root account liquidation of its cascade tree. */
   cascadeId: string;
+  /** Material oracle error: at least `materiality.oracleErrorMinDistancePct` from the threshold at `referencePrice`. */
   oracleError: boolean;
+  /** Raw: cushion > 0 at `referencePrice`. */
+  solventAtReference: boolean;
+  /** Raw: % adverse move from the reference prices to the account's threshold (group figure). */
+  referenceDistancePct: string;
+  /** Raw: share of the move past the threshold that earlier liquidations caused (group figure). */
+  causedShare: string;
   /** All fills of one account liquidation share it. */
   groupId: string;
+}
+
+/** One account liquidation (every fill of it), the unit of cascades and parent links. */
+export interface GtAccountLiquidation {
+  id: string;
+  venue: string;
+  venueKind: string;
+  account: string;
+  marginMode: 'isolated' | 'cross';
+  time: string;
+  timeMs: number;
+  fills: string[];
+  markets: string[];
+  methods: string[];
+  sizeUsd: string;
+  collateralUsd: string;
+  /** At the venue's prices when it was liquidated. */
+  equityUsd: string;
+  maintenanceUsd: string;
+  badDebtUsd: string;
+  exogenous: boolean;
+  /** Raw: % adverse move from the no-impact prices to the threshold (≤ 0 exactly when exogenous). */
+  noImpactDistancePct: string;
+  /** Raw: share of the move past the threshold since the previous check that earlier liquidations caused. */
+  causedShare: string;
+  /** Raw: the earlier account liquidation that caused most of that move, material or not. */
+  contributorGroupId: string | null;
+  /** Material: the contributor when not exogenous and causedShare ≥ materiality.parentMinCausedShare. */
+  parentGroupId: string | null;
+  cascadeId: string;
+  solventAtReference: boolean;
+  referenceDistancePct: string;
+  oracleError: boolean;
+}
+
+/** A cascade: a tree of account liquidations under a root (exogenous, or no material parent). */
+export interface GtCascade {
+  /** The root account liquidation's id. */
+  id: string;
+  /** Number of account liquidations in the tree. */
+  size: number;
+  fills: number;
+  start: string;
+  end: string;
+  venues: string[];
+  markets: string[];
+  /** Account liquidations in time order, each with its parent (null for the root) and depth (root 0). */
+  groups: { id: string; parentGroupId: string | null; depth: number; time: string }[];
+  /** Every fill of the tree. */
+  members: string[];
 }
 
 export interface GtAdl {
@@ -63,6 +127,10 @@ export interface GtAdl {
   pnlUsd: string;
   liquidationId: string | null;
   liquidatedAccount: string | null;
+  /** The liquidated account's equity at the venue's prices when this ADL ran (negative = deficit); null on GMX. */
+  liquidatedEquityUsd: string | null;
+  /** max(0, −liquidatedEquityUsd). */
+  liquidatedDeficitUsd: string | null;
 }
 
 export interface GtOracleUpdate {
@@ -83,6 +151,44 @@ export interface GtOracleUpdate {
   deviationPct: string;
 }
 
+/** A declared oracle fault on one venue and market, and what it did to the venue's price. */
+export interface GtOracleFault {
+  venue: string;
+  market: string;
+  kind: 'stale' | 'congestion' | 'depeg';
+  /** Declared window (ISO and unix ms): no publication (stale), publications landing late (congestion), the thin source below the reference (depeg, ramped in from `from`, out from `to`). */
+  from: string;
+  to: string;
+  fromMs: number;
+  toMs: number;
+  /** Latest time the fault can still affect the venue's price: the next heartbeat after a stale window, the delay after congestion, the ramp-out of a depeg. */
+  affectedUntil: string;
+  heartbeatSeconds: number;
+  lagMs: number;
+  dropPct: number | null;
+  rampSeconds: number | null;
+  delaySeconds: number | null;
+  /** Largest |venue price in force − reference| / reference seen until `affectedUntil`, %. */
+  maxDeviationPct: string;
+  /** First and last time that deviation reached `materiality.oracleErrorMinDistancePct` (null: never). */
+  materialFrom: string | null;
+  materialTo: string | null;
+}
+
+/** The lowest depth makers left on a market, and when (first reached, and until when it held without interruption). */
+export interface GtDepthMinimum {
+  market: string;
+  time: string;
+  timeMs: number;
+  until: string;
+  untilMs: number;
+  depthFactor: string;
+  depth1PctUsd: string;
+  depth2PctUsd: string;
+  /** The same depth with makers fully in (depth factor 1). */
+  fullDepth1PctUsd: string;
+}
+
 export interface GtReferenceRound {
   market: string;
   time: string;
@@ -101,8 +207,15 @@ export interface GroundTruth {
   scenario: { name: string; seed: number; start: string; end: string; durationSeconds: number; stepMs: number };
   venues: { id: string; kind: string; chainId: number | null }[];
   markets: { symbol: string; startPrice: string; pricePlaces: number; sizePlaces: number; gmxMarket: string | null; chainlinkAggregator: string | null }[];
+  /** The thresholds applied to the raw causal figures (src/sim/causality.ts). */
+  materiality: { parentMinCausedShare: number; oracleErrorMinDistancePct: number };
   liquidations: GtLiquidation[];
+  accountLiquidations: GtAccountLiquidation[];
   adlEvents: GtAdl[];
+  /** Declared oracle faults per venue and market, with what they did. */
+  oracleFaults: GtOracleFault[];
+  /** Per market, the depth minimum (the liquidity void's deepest point). */
+  depthMinimum: GtDepthMinimum[];
   /** Oracle publications of on-chain venues (GMX OraclePriceUpdate) in full; other venues' marks are in `series`. */
   oracleUpdates: GtOracleUpdate[];
   referenceRounds: GtReferenceRound[];
@@ -124,20 +237,40 @@ export interface GroundTruth {
     fatePrice: string | null;
     records: string[];
   }[];
-  cascades: { id: string; size: number; start: string; end: string; venues: string[]; markets: string[]; members: string[] }[];
+  cascades: GtCascade[];
+  /** Fills with a material oracle error. */
   oracleErrors: string[];
   series: { time: string; market: string; reference: string; exogenous: string; depthFactor: string; depth1PctUsd: string; depth2PctUsd: string; realizedVolPct: string; venuePrices: Record<string, string> }[];
   balances: { venue: string; insuranceStart: string; insuranceEnd: string; feesCollected: string; insurancePaid: string; badDebt: string; pools?: Record<string, string> }[];
+  /**
+   * Ordinary trading written beside the liquidation fills (Hyperliquid node fills, dYdX trades and
+   * fills): the scenario's parameters, and per venue and market the trades and their notional.
+   */
+  background: {
+    parameters: Scenario['background'];
+    venues: Record<string, { trades: number; notionalUsd: string; markets: Record<string, { trades: number; notionalUsd: string }> }>;
+  };
+  /**
+   * The reference series written as the venues' APIs would serve them (filled in by run-sim once the
+   * writers ran): Hyperliquid metaAndAssetCtxs samples and 1m candles, dYdX 1MIN candles and hourly
+   * historical funding; null for a venue the scenario does not have.
+   */
+  referenceSeries?: { hyperliquid: HyperliquidInfoSummary | null; dydx: DydxMarketDataSummary | null };
   /** What is (or would be) emitted on the local Arbitrum; filled in by run-sim once the chain plan exists. */
   chain?: { chainId: number; eventEmitter: string; aggregators: string[]; blocks: number; firstBlockTimestamp: number | null; lastBlockTimestamp: number | null; counts: Record<string, number> };
   summary: Record<
     string,
     {
       liquidations: number;
+      accountLiquidations: number;
       adlEvents: number;
       oracleUpdates: number;
       liquidatedUsd: string;
+      /** Liquidated notional by the side of the liquidated position. */
+      liquidatedUsdBySide: { long: string; short: string };
       adlUsd: string;
+      /** ADL notional by the side of the ADL'd position. */
+      adlUsdBySide: { long: string; short: string };
       oracleErrors: number;
       exogenous: number;
       endogenous: number;
@@ -151,7 +284,7 @@ export interface GroundTruth {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Renders the engine result as ground truth, fixing every float once (see units.ts). */
-export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundTruth {
+export function buildGroundTruth(scenario: Scenario, result: SimResult, background: readonly BackgroundFill[] = []): GroundTruth {
   const startMs = Date.parse(scenario.start);
   const startSec = Math.floor(startMs / 1000);
   const venueKind = new Map(scenario.venues.map((v) => [v.id, v.kind]));
@@ -172,12 +305,6 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
     }
     return { p, s };
   };
-
-  for (const v of scenario.venues)
-    if (v.kind === 'gmx-v2')
-      for (const m of scenario.markets)
-        if (m.venues.includes(v.id) && !gmxRefs.get(m.symbol))
-          throw new Error(`venue ${v.id} (gmx-v2) lists ${m.symbol}, but GMX v2 has no ${m.symbol}/USD market on Arbitrum`);
 
   const liquidations: GtLiquidation[] = [];
   const adlEvents: GtAdl[] = [];
@@ -216,8 +343,12 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
       counterparty: e.counterparty,
       exogenous: e.exogenous,
       parentId: e.parentId,
+      parentGroupId: e.parentGroupId,
       cascadeId: '',
       oracleError: e.oracleError,
+      solventAtReference: true,
+      referenceDistancePct: '',
+      causedShare: '',
       groupId: e.groupId,
     };
   };
@@ -243,6 +374,8 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
       pnlUsd: dec(e.pnl, USD_PLACES),
       liquidationId: e.liquidationId,
       liquidatedAccount: e.liquidatedAccount,
+      liquidatedEquityUsd: e.liquidatedEquity === null ? null : dec(e.liquidatedEquity, USD_PLACES),
+      liquidatedDeficitUsd: e.liquidatedEquity === null ? null : dec(Math.max(0, -e.liquidatedEquity), USD_PLACES),
     };
   };
   const oracleRecord = (e: OracleRecord): GtOracleUpdate => {
@@ -265,8 +398,10 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
     };
   };
 
+  const groupRecords: AccountLiquidationRecord[] = [];
   for (const e of result.events) {
     if (e.type === 'liquidation') liquidations.push(liqRecord(e));
+    else if (e.type === 'account-liquidation') groupRecords.push(e);
     else if (e.type === 'adl') adlEvents.push(adlRecord(e));
     else if (e.type === 'oracle') {
       if (onChain(e.venue)) oracleUpdates.push(oracleRecord(e));
@@ -305,23 +440,73 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
     o.deviationPct = ref > 0 ? dec((Math.abs(Number(o.price) - ref) / ref) * 100, 4) : '0';
   }
 
-  // cascades: follow parents up to the root (an exogenous or parentless liquidation)
-  const byId = new Map(liquidations.map((l) => [l.id, l]));
-  const rootOf = (l: GtLiquidation): string => {
-    let cur = l;
-    for (let guard = 0; cur.parentId && guard < 1_000_000; guard++) {
-      const parent = byId.get(cur.parentId);
-      if (!parent) break;
-      cur = parent;
+  // account liquidations, then cascade trees over them (a root is exogenous or has no material parent)
+  const fillsById = new Map(liquidations.map((l) => [l.id, l]));
+  const accountLiquidations: GtAccountLiquidation[] = groupRecords.map((g) => {
+    const fills = g.fillIds.map((id) => fillsById.get(id)!);
+    const usd = (pick: (l: GtLiquidation) => string) => fromRaw(fills.reduce((acc, l) => acc + toRaw(pick(l), USD_PLACES), 0n), USD_PLACES);
+    const causedShare = dec(g.causedShare, 6);
+    const referenceDistancePct = dec(g.referenceDistancePct, 4);
+    for (const l of fills) {
+      l.causedShare = causedShare;
+      l.referenceDistancePct = referenceDistancePct;
+      l.solventAtReference = g.solventAtReference;
     }
-    return cur.id;
-  };
-  const cascades = new Map<string, GtLiquidation[]>();
-  for (const l of liquidations) {
-    l.cascadeId = rootOf(l);
-    if (!cascades.has(l.cascadeId)) cascades.set(l.cascadeId, []);
-    cascades.get(l.cascadeId)!.push(l);
+    return {
+      id: g.id,
+      venue: g.venue,
+      venueKind: g.venueKind,
+      account: g.account,
+      marginMode: g.marginMode,
+      time: iso(startMs + g.tMs),
+      timeMs: startMs + g.tMs,
+      fills: g.fillIds,
+      markets: [...g.markets].sort(),
+      methods: [...new Set(fills.map((l) => l.method))].sort(),
+      sizeUsd: usd((l) => l.sizeUsd),
+      collateralUsd: dec(g.collateral, USD_PLACES),
+      equityUsd: dec(g.equity, USD_PLACES),
+      maintenanceUsd: dec(g.maintenance, USD_PLACES),
+      badDebtUsd: usd((l) => l.badDebtUsd),
+      exogenous: g.exogenous,
+      noImpactDistancePct: dec(g.noImpactDistancePct, 4),
+      causedShare,
+      contributorGroupId: g.contributorGroupId,
+      parentGroupId: g.parentGroupId,
+      cascadeId: '',
+      solventAtReference: g.solventAtReference,
+      referenceDistancePct,
+      oracleError: g.oracleError,
+    };
+  });
+  const groupById = new Map(accountLiquidations.map((g) => [g.id, g]));
+  const depthOf = new Map<string, number>();
+  // parents are always earlier, so one pass in time order finds every root and depth
+  for (const g of accountLiquidations) {
+    const parent = g.parentGroupId ? groupById.get(g.parentGroupId) : undefined;
+    g.cascadeId = parent ? parent.cascadeId : g.id;
+    depthOf.set(g.id, parent ? depthOf.get(parent.id)! + 1 : 0);
+    for (const id of g.fills) fillsById.get(id)!.cascadeId = g.cascadeId;
   }
+  const trees = new Map<string, GtAccountLiquidation[]>();
+  for (const g of accountLiquidations) {
+    if (!trees.has(g.cascadeId)) trees.set(g.cascadeId, []);
+    trees.get(g.cascadeId)!.push(g);
+  }
+  const cascades: GtCascade[] = [...trees.entries()].map(([id, groups]) => {
+    const fills = groups.flatMap((g) => g.fills.map((f) => fillsById.get(f)!));
+    return {
+      id,
+      size: groups.length,
+      fills: fills.length,
+      start: groups[0]!.time,
+      end: groups[groups.length - 1]!.time,
+      venues: [...new Set(groups.map((g) => g.venue))].sort(),
+      markets: [...new Set(fills.map((l) => l.market))].sort(),
+      groups: groups.map((g) => ({ id: g.id, parentGroupId: g.parentGroupId, depth: depthOf.get(g.id)!, time: g.time })),
+      members: fills.map((l) => l.id),
+    };
+  });
 
   const positions: GroundTruth['positions'] = [];
   const recordTime = new Map<string, { time: string; price: string }>();
@@ -358,13 +543,20 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
     const ls = liquidations.filter((l) => l.venue === v.id);
     const as = adlEvents.filter((x) => x.venue === v.id);
     const sum = (xs: { sizeUsd: string }[]) => xs.reduce((acc, x) => acc + toRaw(x.sizeUsd, USD_PLACES), 0n);
+    const bySide = (xs: { sizeUsd: string; side: 'long' | 'short' }[]) => ({
+      long: fromRaw(sum(xs.filter((x) => x.side === 'long')), USD_PLACES),
+      short: fromRaw(sum(xs.filter((x) => x.side === 'short')), USD_PLACES),
+    });
     const times = [...ls.map((l) => l.timeMs), ...as.map((x) => x.timeMs)];
     summary[v.id] = {
       liquidations: ls.length,
+      accountLiquidations: accountLiquidations.filter((g) => g.venue === v.id).length,
       adlEvents: as.length,
       oracleUpdates: result.events.filter((e) => e.type === 'oracle' && e.venue === v.id).length,
       liquidatedUsd: fromRaw(sum(ls), USD_PLACES),
+      liquidatedUsdBySide: bySide(ls),
       adlUsd: fromRaw(sum(as), USD_PLACES),
+      adlUsdBySide: bySide(as),
       oracleErrors: ls.filter((l) => l.oracleError).length,
       exogenous: ls.filter((l) => l.exogenous).length,
       endogenous: ls.filter((l) => !l.exogenous).length,
@@ -393,21 +585,52 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
       gmxMarket: gmxRefs.get(m.symbol)?.market.toLowerCase() ?? null,
       chainlinkAggregator: chainlinkAggregatorFor(m.symbol)?.address.toLowerCase() ?? null,
     })),
+    materiality: { ...scenario.materiality },
     liquidations,
+    accountLiquidations,
     adlEvents,
+    oracleFaults: result.oracleFaults.map((f): GtOracleFault => {
+      const oracle = scenario.venues.find((v) => v.id === f.venue)!.oracle;
+      const isoOrNull = (ms: number | null) => (ms === null ? null : iso(startMs + ms));
+      return {
+        venue: f.venue,
+        market: scenario.markets[f.marketIndex]!.symbol,
+        kind: f.kind,
+        from: iso(startMs + f.fromMs),
+        to: iso(startMs + f.toMs),
+        fromMs: startMs + f.fromMs,
+        toMs: startMs + f.toMs,
+        affectedUntil: iso(startMs + f.envelopeEndMs),
+        heartbeatSeconds: oracle.heartbeatSeconds,
+        lagMs: oracle.lagMs,
+        dropPct: f.kind === 'depeg' ? oracle.depeg!.dropPct : null,
+        rampSeconds: f.kind === 'depeg' ? oracle.depeg!.rampSeconds : null,
+        delaySeconds: f.kind === 'congestion' ? oracle.congestion!.delaySeconds : null,
+        maxDeviationPct: dec(f.maxDeviationPct, 4),
+        materialFrom: isoOrNull(f.materialFromMs),
+        materialTo: isoOrNull(f.materialToMs),
+      };
+    }),
+    depthMinimum: result.depthMinimum.map((d): GtDepthMinimum => {
+      const market = scenario.markets[d.marketIndex]!;
+      return {
+        market: market.symbol,
+        time: iso(startMs + d.fromMs),
+        timeMs: startMs + d.fromMs,
+        until: iso(startMs + d.untilMs),
+        untilMs: startMs + d.untilMs,
+        depthFactor: dec(d.depthFactor, 6),
+        depth1PctUsd: dec(depthWithin(market.depth, d.depthFactor, 1), 0),
+        depth2PctUsd: dec(depthWithin(market.depth, d.depthFactor, 2), 0),
+        fullDepth1PctUsd: dec(depthWithin(market.depth, 1, 1), 0),
+      };
+    }),
     oracleUpdates,
     referenceRounds,
     adlStates,
     positions,
-    cascades: [...cascades.entries()].map(([id, members]) => ({
-      id,
-      size: members.length,
-      start: members[0]!.time,
-      end: members[members.length - 1]!.time,
-      venues: [...new Set(members.map((m) => m.venue))].sort(),
-      markets: [...new Set(members.map((m) => m.market))].sort(),
-      members: members.map((m) => m.id),
-    })),
+    cascades,
+    background: summarizeBackground(scenario, background),
     oracleErrors: liquidations.filter((l) => l.oracleError).map((l) => l.id),
     series: result.series.map((pt) => {
       const { p } = places('', pt.market);
@@ -434,4 +657,24 @@ export function buildGroundTruth(scenario: Scenario, result: SimResult): GroundT
     })),
     summary,
   };
+}
+
+/** Trades and notional (Σ size × price, exact) of the ordinary trading, per venue and market. */
+function summarizeBackground(scenario: Scenario, fills: readonly BackgroundFill[]): GroundTruth['background'] {
+  const venues: GroundTruth['background']['venues'] = {};
+  const raw = new Map<string, bigint>();
+  for (const f of fills) {
+    const v = (venues[f.venue] ??= { trades: 0, notionalUsd: '0', markets: {} });
+    const m = (v.markets[f.market] ??= { trades: 0, notionalUsd: '0' });
+    v.trades += 1;
+    m.trades += 1;
+    const usd = toRaw(mulDec(f.size, f.price, USD_PLACES), USD_PLACES);
+    raw.set(f.venue, (raw.get(f.venue) ?? 0n) + usd);
+    raw.set(`${f.venue}|${f.market}`, (raw.get(`${f.venue}|${f.market}`) ?? 0n) + usd);
+  }
+  for (const [venue, v] of Object.entries(venues)) {
+    v.notionalUsd = fromRaw(raw.get(venue)!, USD_PLACES);
+    for (const [market, m] of Object.entries(v.markets)) m.notionalUsd = fromRaw(raw.get(`${venue}|${market}`)!, USD_PLACES);
+  }
+  return { parameters: { ...scenario.background }, venues };
 }

@@ -8,7 +8,7 @@ import type { Scenario } from './scenario-schema.ts';
 export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../scenarios');
 
 export function shippedScenarioNames(): string[] {
-  return ['oct-10-2025', 'oracle-depeg', 'stale-oracle', 'black-thursday', 'quiet-day'];
+  return ['oct-10-2025', 'oracle-depeg', 'stale-oracle', 'black-thursday', 'quiet-day', 'two-shocks'];
 }
 
 /**

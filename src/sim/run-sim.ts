@@ -1,12 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fixBackgroundTrades } from './background.ts';
 import { simulate } from './engine.ts';
 import { buildGroundTruth } from './ground-truth.ts';
 import type { GroundTruth } from './ground-truth.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { planChain } from './writers/chain.ts';
 import type { ChainPlan } from './writers/chain.ts';
+import { dydxMarketDataFiles } from './writers/dydx-market-data.ts';
 import { dydxFiles } from './writers/dydx-pages.ts';
+import { hyperliquidInfoFiles } from './writers/hyperliquid-info.ts';
 import { ARBITRUM_CHAIN_ID, GMX_EVENT_EMITTER } from './writers/gmx-values.ts';
 import { hyperliquidNodeFiles } from './writers/hyperliquid-node-fills.ts';
 
@@ -23,7 +26,8 @@ export interface SimOutput {
  */
 export function runSimulation(scenario: Scenario): SimOutput {
   const result = simulate(scenario);
-  const groundTruth = buildGroundTruth(scenario, result);
+  const background = fixBackgroundTrades(scenario, result.background);
+  const groundTruth = buildGroundTruth(scenario, result, background);
   const chainPlan = planChain(groundTruth);
   groundTruth.chain = {
     chainId: ARBITRUM_CHAIN_ID,
@@ -35,14 +39,19 @@ export function runSimulation(scenario: Scenario): SimOutput {
     counts: { ...chainPlan.counts },
   };
   const files = new Map<string, string>();
+  const hyperliquidInfo = hyperliquidInfoFiles(groundTruth, scenario, background, result.venueSamples);
+  const dydxMarketData = dydxMarketDataFiles(groundTruth, scenario, background, result.venueSamples);
+  groundTruth.referenceSeries = { hyperliquid: hyperliquidInfo.summary, dydx: dydxMarketData.summary };
   files.set('ground-truth.json', `${JSON.stringify(groundTruth)}\n`);
   // the chain logs exactly as they are (or would be) emitted, one block per line
   files.set(
     'chain/arbitrum-blocks.jsonl',
     chainPlan.blocks.map((b) => JSON.stringify(b)).join('\n') + (chainPlan.blocks.length ? '\n' : ''),
   );
-  for (const [path, content] of hyperliquidNodeFiles(groundTruth)) files.set(path, content);
-  for (const [path, content] of dydxFiles(groundTruth)) files.set(path, content);
+  for (const [path, content] of hyperliquidNodeFiles(groundTruth, background)) files.set(path, content);
+  for (const [path, content] of hyperliquidInfo.files) files.set(path, content);
+  for (const [path, content] of dydxFiles(groundTruth, background, dydxMarketData.index)) files.set(path, content);
+  for (const [path, content] of dydxMarketData.files) files.set(path, content);
   files.set('scenario.json', `${JSON.stringify(scenario, null, 2)}\n`);
   return { groundTruth, chainPlan, files };
 }

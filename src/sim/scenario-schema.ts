@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gmxMarketFor } from './writers/gmx-values.ts';
 
 /**
  * The scenario file format (JSON), documented in docs/scenarios.md. Every number carries a message
@@ -19,6 +20,12 @@ const int = (min: number, max?: number) => {
 };
 const identifier = () =>
   z.string({ error: 'expected a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected letters, digits, _ . - only' });
+
+/** Defaults of `materiality` (why these values: docs/scenarios.md, "Causality and materiality"). */
+export const MATERIALITY_DEFAULTS = { parentMinCausedShare: 0.5, oracleErrorMinDistancePct: 0.5 } as const;
+
+/** Engine steps that divide a second (stepMs ≥ 10). */
+const STEP_DIVISORS = [10, 20, 25, 40, 50, 100, 125, 200, 250, 500, 1000];
 
 /** A window in scenario seconds, [fromSecond, toSecond). */
 const windowFields = {
@@ -200,6 +207,47 @@ export const referenceFeedSchema = z.strictObject({
   markets: z.array(identifier()).min(1),
 });
 
+/**
+ * Materiality of the ground truth's causal links (docs/scenarios.md, src/sim/causality.ts): the raw
+ * figures are always recorded; these thresholds decide `parentId` and `oracleError`.
+ */
+export const materialitySchema = z.strictObject({
+  /** Earlier liquidations must have caused at least this share of the move that took the account past its threshold. */
+  parentMinCausedShare: fraction().default(MATERIALITY_DEFAULTS.parentMinCausedShare),
+  /** The account must be at least this % price move from its threshold at the reference for an oracle error. */
+  oracleErrorMinDistancePct: nonNegative().default(MATERIALITY_DEFAULTS.oracleErrorMinDistancePct),
+});
+
+/**
+ * Ordinary trading on the venues with a book (Hyperliquid, dYdX), written beside the liquidation
+ * fills so that price impact, Kyle's λ and illiquidity have trades to measure. Taker trades of
+ * both sides arrive at `tradesPerMinute` × depth factor per venue and market (thinning as makers
+ * withdraw), with a median notional of `sizeShareOfDepth` × the market's full depth within 1 % ×
+ * depth factor, and pay a half spread that widens as 1 / depth factor. They trade at the reference
+ * and do not move it: the exogenous path is their aggregate.
+ */
+export const backgroundSchema = z.strictObject({
+  /** Trades per minute per venue and market with the book full (0: none). */
+  tradesPerMinute: nonNegative().default(12),
+  /** Median trade notional as a share of the market's full depth within 1 %. */
+  sizeShareOfDepth: positive().default(0.001),
+  /** Log-normal dispersion of trade notional. */
+  sizeSigma: nonNegative().default(1),
+  /** Half bid-ask spread with the book full, basis points. */
+  halfSpreadBps: nonNegative().default(1),
+  /** How much takers lean toward the coming move: P(buy) = 0.5 + informedShare · tanh(move / σ). */
+  informedShare: z.number({ error: 'expected a number between 0 and 0.5' }).min(0, { error: 'expected a number between 0 and 0.5' }).max(0.5, { error: 'expected a number between 0 and 0.5' }).default(0.3),
+  /** Distinct taker and maker accounts per venue. */
+  takers: int(1, 100_000).default(40),
+  makers: int(1, 10_000).default(4),
+});
+
+/** What the simulator writes as Hyperliquid's info API would serve it (docs/scenarios.md, Outputs). */
+export const hyperliquidInfoSchema = z.strictObject({
+  /** Spacing of the `metaAndAssetCtxs` samples (oracle, mark and mid prices, funding, open interest), seconds. */
+  ctxSampleSeconds: int(1, 3600).default(5),
+});
+
 export const scenarioSchema = z
   .strictObject({
     name: identifier(),
@@ -208,8 +256,11 @@ export const scenarioSchema = z
     /** Scenario clock start, ISO 8601 UTC (real incident times make real block times). */
     start: z.iso.datetime({ error: 'expected an ISO 8601 UTC time such as 2025-10-10T21:14:00Z' }),
     durationSeconds: int(1, 7 * 86_400),
-    /** Engine step; sub-second. */
-    stepMs: int(10, 1000),
+    /**
+     * Engine step, sub-second. It must divide 1000: makers re-price depth and volatility on whole
+     * seconds, so a step that never lands on a second would silently freeze the liquidity model.
+     */
+    stepMs: int(10, 1000).refine((ms) => 1000 % ms === 0, { error: `expected a divisor of 1000 (${STEP_DIVISORS.join(', ')})` }),
     /** Ground-truth series sampling, seconds. */
     sampleSeconds: int(1).default(1),
     venues: z.array(venueSchema).min(1, { error: 'expected at least one venue' }),
@@ -218,11 +269,18 @@ export const scenarioSchema = z
     traders: tradersSchema,
     liquidity: liquiditySchema,
     referenceFeed: referenceFeedSchema,
+    materiality: materialitySchema.default(MATERIALITY_DEFAULTS),
+    background: backgroundSchema.prefault({}),
+    hyperliquidInfo: hyperliquidInfoSchema.prefault({}),
   })
   .superRefine((s, ctx) => {
     const venueIds = new Set<string>();
+    const kinds = new Set<string>();
     s.venues.forEach((v, i) => {
       if (venueIds.has(v.id)) ctx.addIssue({ code: 'custom', path: ['venues', i, 'id'], message: `duplicate venue id "${v.id}"` });
+      // each kind's outputs use the real venue's single layout (one EventEmitter, one node_fills tree, one indexer)
+      if (kinds.has(v.kind)) ctx.addIssue({ code: 'custom', path: ['venues', i, 'kind'], message: `a scenario has at most one ${v.kind} venue` });
+      kinds.add(v.kind);
       venueIds.add(v.id);
       for (const key of ['stale', 'congestion', 'depeg'] as const) {
         const w = v.oracle[key];
@@ -255,9 +313,59 @@ export const scenarioSchema = z
     });
     if (s.liquidity.outage && s.liquidity.outage.toSecond <= s.liquidity.outage.fromSecond)
       ctx.addIssue({ code: 'custom', path: ['liquidity', 'outage', 'toSecond'], message: 'expected toSecond > fromSecond' });
+    // GMX v2 venues can only list markets GMX v2 has (their events carry the real market and index token addresses)
+    s.markets.forEach((m, i) => {
+      m.venues.forEach((id, j) => {
+        const venue = s.venues.find((v) => v.id === id);
+        if (venue?.kind === 'gmx-v2' && !gmxMarketFor(m.symbol))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['markets', i, 'venues', j],
+            message: `venue "${id}" is gmx-v2, and GMX v2 has no ${m.symbol}/USD market with USDC as short token on Arbitrum`,
+          });
+      });
+    });
+    checkWithinDuration(s, ctx);
     if (s.traders.crossPositions.max < s.traders.crossPositions.min)
       ctx.addIssue({ code: 'custom', path: ['traders', 'crossPositions', 'max'], message: 'expected max ≥ min' });
   });
+
+type ScenarioShape = {
+  durationSeconds: number;
+  venues: { oracle: z.infer<typeof oracleSchema> }[];
+  pricePath: z.infer<typeof pricePathSchema>;
+  liquidity: z.infer<typeof liquiditySchema>;
+};
+
+/**
+ * Shocks and fault windows must lie inside the scenario: a window past the end would be silently
+ * cut, and the ground truth would then describe an episode that never finished.
+ */
+function checkWithinDuration(s: ScenarioShape, ctx: z.RefinementCtx): void {
+  const end = s.durationSeconds;
+  const past = (path: PropertyKey[], what: string, at: number) =>
+    ctx.addIssue({ code: 'custom', path, message: `${what} ${at} s, past the scenario's end (durationSeconds ${end})` });
+  const windowInside = (path: PropertyKey[], w: { fromSecond: number; toSecond: number } | undefined, endsAt?: number) => {
+    if (!w) return;
+    if (w.fromSecond >= end) past([...path, 'fromSecond'], 'starts at', w.fromSecond);
+    else if (w.toSecond > end) past([...path, 'toSecond'], 'ends at', w.toSecond);
+    else if (endsAt !== undefined && endsAt > end) past([...path, 'rampSeconds'], 'ramps out until', endsAt);
+  };
+  if (s.pricePath.kind === 'stochastic') {
+    s.pricePath.shocks.forEach((shock, k) => {
+      if (shock.atSecond >= end) past(['pricePath', 'shocks', k, 'atSecond'], 'starts at', shock.atSecond);
+      else if (shock.atSecond + shock.durationSeconds > end)
+        past(['pricePath', 'shocks', k, 'durationSeconds'], 'ends at', shock.atSecond + shock.durationSeconds);
+    });
+  }
+  s.venues.forEach((v, i) => {
+    windowInside(['venues', i, 'oracle', 'stale'], v.oracle.stale);
+    windowInside(['venues', i, 'oracle', 'congestion'], v.oracle.congestion);
+    const d = v.oracle.depeg;
+    windowInside(['venues', i, 'oracle', 'depeg'], d, d ? d.toSecond + d.rampSeconds : undefined);
+  });
+  windowInside(['liquidity', 'outage'], s.liquidity.outage);
+}
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,4 +1,6 @@
+import type { DepthMinimum } from './depth-minimum.ts';
 import type { Side } from './margin.ts';
+import type { OracleFaultObservation } from './oracle-faults.ts';
 
 /** Engine state and output types. Numbers are floats inside the engine; `units.ts` fixes them for output. */
 export type VenueKind = 'gmx-v2' | 'hyperliquid' | 'dydx';
@@ -77,12 +79,50 @@ export interface LiquidationRecord {
   badDebt: number;
   /** Caused by the exogenous price path alone (no earlier liquidation needed). */
   exogenous: boolean;
-  /** The liquidation whose price impact pushed this one over its threshold. */
+  /** A fill of the parent account liquidation (the one whose impact did most), when material. */
   parentId: string | null;
-  /** Solvent at the reference price: liquidated only because of the venue's oracle. */
+  /** The parent account liquidation, when material. */
+  parentGroupId: string | null;
+  /** Liquidated by the venue's oracle: at the reference it was at least the materiality distance from its threshold. */
   oracleError: boolean;
   /** Index of the account liquidation (all fills of one account liquidation share it). */
   groupId: string;
+}
+
+/**
+ * One account liquidation (all its fills), with the causal figures of src/sim/causality.ts: the
+ * raw figures and the material decisions taken from them.
+ */
+export interface AccountLiquidationRecord {
+  type: 'account-liquidation';
+  id: string;
+  venue: string;
+  venueKind: VenueKind;
+  account: string;
+  marginMode: MarginMode;
+  tMs: number;
+  fillIds: string[];
+  markets: string[];
+  collateral: number;
+  /** At the venue's prices when it was liquidated. */
+  equity: number;
+  maintenance: number;
+  notional: number;
+  exogenous: boolean;
+  /** % adverse move from the no-impact prices to the threshold (raw; ≤ 0 exactly when `exogenous`). */
+  noImpactDistancePct: number;
+  /** Share of the move past the threshold (since the previous check) that earlier liquidations' impact caused (raw, 0–1). */
+  causedShare: number;
+  /** The earlier account liquidation whose impact caused most of that move, material or not. */
+  contributorGroupId: string | null;
+  contributorFillId: string | null;
+  parentGroupId: string | null;
+  parentId: string | null;
+  /** Cushion > 0 at the reference prices (raw). */
+  solventAtReference: boolean;
+  /** % adverse move from the reference prices to the threshold (raw; > 0: solvent at the reference). */
+  referenceDistancePct: number;
+  oracleError: boolean;
 }
 
 export interface AdlRecord {
@@ -103,6 +143,8 @@ export interface AdlRecord {
   /** The liquidation it offsets (null on GMX: ADL there reduces the pool's exposure, not a trader's). */
   liquidationId: string | null;
   liquidatedAccount: string | null;
+  /** The liquidated account's equity at the venue's prices when ADL ran (negative: its deficit); null on GMX. */
+  liquidatedEquity: number | null;
 }
 
 export interface OracleRecord {
@@ -140,7 +182,7 @@ export interface AdlStateRecord {
   enabled: boolean;
 }
 
-export type SimEvent = LiquidationRecord | AdlRecord | OracleRecord | ReferenceRoundRecord | AdlStateRecord;
+export type SimEvent = LiquidationRecord | AccountLiquidationRecord | AdlRecord | OracleRecord | ReferenceRoundRecord | AdlStateRecord;
 
 export interface SeriesPoint {
   t: number;
@@ -152,6 +194,23 @@ export interface SeriesPoint {
   depth2PctUsd: number;
   realizedVolPct: number;
   venuePrices: Record<string, number>;
+}
+
+/**
+ * A venue's market state once a second (venues with a book), for the reference outputs its API
+ * would serve: the oracle price in force, the book mid (the reference), the depth factor and the
+ * open interest of the simulated positions.
+ */
+export interface VenueSample {
+  venue: string;
+  marketIndex: number;
+  tMs: number;
+  /** The venue's oracle price in force (null before its first publication). */
+  oracle: number | null;
+  mid: number;
+  depthFactor: number;
+  /** Σ open size of the simulated positions, tokens. */
+  openInterest: number;
 }
 
 export interface VenueBalance {
@@ -171,4 +230,23 @@ export interface SimResult {
   accounts: SimAccount[];
   series: SeriesPoint[];
   balances: VenueBalance[];
+  oracleFaults: OracleFaultObservation[];
+  depthMinimum: DepthMinimum[];
+  /** Ordinary taker trades on the venues with a book, in time order. */
+  background: BackgroundTrade[];
+  /** Once a second, per venue with a book and market, at the end of the step. */
+  venueSamples: VenueSample[];
+}
+
+/** One ordinary taker trade of the background trading (src/sim/background.ts). */
+export interface BackgroundTrade {
+  venue: string;
+  marketIndex: number;
+  tMs: number;
+  takerBuys: boolean;
+  /** Tokens. */
+  size: number;
+  price: number;
+  taker: string;
+  maker: string;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,57 @@ for (const target of targets) {
       expect(csv.stdout).toBe('chain_id,symbol,decimals\r\n1,"B,""x""",18\r\n2,C,6\r\n');
       const json = await cli(['sql', '--format', 'json', "select 123456789012345678901234567890::numeric as big, 'x' as s"]);
       expect(JSON.parse(json.stdout)).toEqual([{ big: '123456789012345678901234567890', s: 'x' }]);
+    });
+
+    describe('without --write, one read-only query and nothing else (issue 10)', () => {
+      const marker = join(work, `copy-ran-${target.name.replace(/\W+/g, '-')}`);
+      const counts = async () => {
+        const run = await cli(['sql', '--format', 'csv', 'select (select count(*) from raw_logs) as raw_logs, (select count(*) from blocks) as blocks']);
+        expect(run.code, run.stderr).toBe(0);
+        return run.stdout;
+      };
+      beforeAll(async () => {
+        const seed = await cli([
+          'sql',
+          '--write',
+          "with s as (insert into sources (id, kind, protocol, venue, chain_id) values ('seed', 'evm', 'raw', 'test', 1) returning id), " +
+            "b as (insert into blocks (chain_id, number, hash, parent_hash, timestamp) values (1, 7, '0xb7', '0xb6', now()) returning number) " +
+            "insert into raw_logs (source_id, chain_id, block_number, block_hash, tx_hash, tx_index, log_index, address, data) " +
+            "select s.id, 1, b.number, '0xb7', '0xt', 0, i, '0xa', '\\x01' from s, b, generate_series(0, 2) as i",
+        ]);
+        expect(seed.code, seed.stderr).toBe(0);
+        expect(await counts()).toBe('raw_logs,blocks\r\n3,1\r\n');
+      });
+
+      // The statements of the issue, through the CLI (test/cli/sql-read-only.test.ts has the rest).
+      it('refuses the issue\'s statements with one line and exit 1, and nothing changes', async () => {
+        const attacks: [string, RegExp][] = [
+          ['commit; delete from raw_logs', /COMMIT would change the read-only transaction/],
+          ['commit; begin read write; drop table blocks cascade', /COMMIT would change the read-only transaction/],
+          ['select 1; delete from raw_logs', /only one statement runs at a time/],
+          [`copy (select 1) to program 'touch ${marker}'`, /COPY runs on the server as its operating-system user/],
+        ];
+        for (const [statement, message] of attacks) {
+          const run = await cli(['sql', statement]);
+          expect(run.code, statement).toBe(1);
+          expect(run.stdout).toBe('');
+          expect(run.stderr).toMatch(message);
+          expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        }
+        expect(await counts()).toBe('raw_logs,blocks\r\n3,1\r\n');
+        expect(existsSync(marker)).toBe(false);
+      });
+
+      it('runs a query, and names the columns of an empty result', async () => {
+        expect((await cli(['sql', '--format', 'csv', '/* top */ (select log_index from raw_logs order by 1 limit 2)'])).stdout).toBe('log_index\r\n0\r\n1\r\n');
+        expect((await cli(['sql', '--format', 'csv', 'select number from blocks where false'])).stdout).toBe('number\r\n');
+      });
+
+      it('--write still writes', async () => {
+        const run = await cli(['sql', '--write', 'delete from raw_logs where log_index = 2']);
+        expect(run.stdout).toBe('ok (1 row)\n');
+        expect(await counts()).toBe('raw_logs,blocks\r\n2,1\r\n');
+      });
     });
 
     it('names a bad --format and exits 2 (usage)', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { forEachDatabase } from '../helpers/db.ts';
 import { ROW_COLUMNS, type RowTable } from '../../src/db/row-columns.ts';
+import { CHECK_COLUMNS } from '../../src/analytics/oracle/check-columns.ts';
 
 interface SchemaColumn {
   column_name: string;
@@ -44,6 +45,21 @@ forEachDatabase((dbName, open) => {
             .sort((a, b) => a.name.localeCompare(b.name));
           expect(declared(table), table).toEqual(actual);
         }
+      } finally {
+        await handle.close();
+      }
+    });
+
+    it('names every column an oracle check writes, with the migrated type (episode_id is set after)', async () => {
+      const handle = await open();
+      try {
+        const { rows } = await sql<SchemaColumn>`
+          select column_name, udt_name from information_schema.columns
+          where table_schema = current_schema() and table_name = 'liquidation_oracle_checks' and column_name <> 'episode_id'`.execute(handle.db);
+        const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+        expect(CHECK_COLUMNS.map((c) => ({ name: c.name, udt: c.type === 'text[]' ? '_text' : c.type })).sort(byName)).toEqual(
+          rows.map((c) => ({ name: c.column_name, udt: c.udt_name })).sort(byName),
+        );
       } finally {
         await handle.close();
       }

@@ -1,18 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { forEachDatabase } from '../helpers/db.ts';
-import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.ts';
+import { createMigrator, migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.ts';
 
 const CANONICAL_TABLES = [
-  'adl_events', 'blocks', 'cursors', 'decode_errors', 'liquidations', 'markets', 'oracle_prices',
-  'pending_joins', 'raw_logs', 'sources', 'tokens', 'trades', 'venue_events',
+  'adl_events', 'blocks', 'cursors', 'decode_errors', 'fact_provenance', 'job_runs', 'liquidations', 'markets', 'oracle_prices',
+  'pending_joins', 'raw_logs', 'sources', 'tokens', 'trade_bars', 'trades', 'venue_events',
 ];
+/** The analytics' result tables (0004 cascades and ADL, 0005 oracle checks): written by `liqscope analyze` only. */
+const ANALYTICS_TABLES = [
+  'account_equity', 'adl_gap_sweep', 'adl_waves', 'analysis_runs', 'cascade_adl_members', 'cascade_assets', 'cascade_gap_sweep',
+  'cascade_members', 'cascade_stages', 'cascades', 'liquidation_oracle_checks', 'oracle_episodes', 'oracle_feed_health',
+];
+const ALL_TABLES = [...CANONICAL_TABLES, ...ANALYTICS_TABLES].sort();
 
 async function tablesOf(db: Kysely<any>): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
     select table_name from information_schema.tables
-    where table_schema = current_schema() and table_name not like 'kysely_%' order by table_name`.execute(db);
-  return rows.map((r) => r.table_name);
+    where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%' order by table_name`.execute(db);
+  // Sorted here: the server's collation may order '_' differently.
+  return rows.map((r) => r.table_name).sort();
+}
+
+async function viewsOf(db: Kysely<any>): Promise<string[]> {
+  const { rows } = await sql<{ table_name: string }>`
+    select table_name from information_schema.views where table_schema = current_schema()`.execute(db);
+  return rows.map((r) => r.table_name).sort();
 }
 
 forEachDatabase((dbName, open) => {
@@ -22,16 +35,19 @@ forEachDatabase((dbName, open) => {
       try {
         expect(await tablesOf(handle.db)).toEqual([]);
         await migrateToLatest(handle.db);
-        expect(await tablesOf(handle.db)).toEqual(CANONICAL_TABLES);
+        expect(await tablesOf(handle.db)).toEqual(ALL_TABLES);
         expect((await migrationStatus(handle.db)).every((m) => m.executedAt !== null)).toBe(true);
 
         const applied = (await migrationStatus(handle.db)).length;
+        const views = await viewsOf(handle.db);
         for (let i = 0; i < applied; i++) await migrateDown(handle.db);
         expect(await tablesOf(handle.db)).toEqual([]);
+        expect(await viewsOf(handle.db)).toEqual([]);
         expect((await migrationStatus(handle.db)).every((m) => m.executedAt === null)).toBe(true);
 
         await migrateToLatest(handle.db);
-        expect(await tablesOf(handle.db)).toEqual(CANONICAL_TABLES);
+        expect(await tablesOf(handle.db)).toEqual(ALL_TABLES);
+        expect(await viewsOf(handle.db)).toEqual(views);
         // Running it again is a no-op, as every command does on start.
         const again = await migrateToLatest(handle.db);
         expect(again.results).toEqual([]);
@@ -53,6 +69,52 @@ forEachDatabase((dbName, open) => {
         expect(row.size_raw).toBe('12345678900000000000000000000000000000');
         expect(row.size_usd).toBe('12345678.9');
         expect(row.time.toISOString()).toBe('2025-10-10T21:15:03.127Z');
+      } finally {
+        await handle.close();
+      }
+    });
+  
+    it('0002 migrates rows written before it: chain from chain_id, asset and quote from the registry, unknown sides, GMX price_raw, venue_events.extra', async () => {
+      const handle = await open({ migrate: false });
+      try {
+        const migrator = await createMigrator(handle.db);
+        const to0001 = await migrator.migrateTo('0001-canonical-schema');
+        expect(to0001.error).toBeUndefined();
+        const run = (text: string) => sql.raw(text).execute(handle.db);
+        const time = "'2025-10-10T21:15:03Z'";
+        // The registry as the 0001-era sync wrote it (no asset columns yet).
+        await run(`insert into markets (venue, chain_id, market, symbol) values
+          ('gmx-v2', 42161, '0x70d95587d40a2caf56bd97485ab3eec10bee6336', 'ETH/USD'),
+          ('chainlink', 42161, '0x942d00008d658dbb40745bbec89a93c253f9b882', 'BTC/USD'),
+          ('synthetix-perps-v3', 8453, '100', 'SOL/USD')`);
+        await run(`insert into tokens (chain_id, address, symbol, decimals) values (42161, '0x82af49447d8a07e3bd95bd0d56f35241523fbab1', 'WETH', 18)`);
+        await run(`insert into liquidations (venue, chain_id, market, account, side, time, uid, flags) values
+          ('gmx-v2', 42161, '0x70d95587d40a2caf56bd97485ab3eec10bee6336', 'a', 'long', ${time}, 'l1', '{}'),
+          ('synthetix-perps-v3', 8453, '100', 'b', 'long', ${time}, 'l2', '{unknown_market,side_unknown}'),
+          ('gmx-v2', 42161, '0xunknown', 'c', 'short', ${time}, 'l3', '{unknown_market}')`);
+        await run(`insert into oracle_prices (venue, chain_id, market, price, time, uid, extra) values
+          ('gmx-v2', 42161, '0x82af49447d8a07e3bd95bd0d56f35241523fbab1', '3500.5', ${time}, 'o1', '{"minPriceRaw": "3500000000000000", "maxPriceRaw": "3501000000000001"}'),
+          ('chainlink', 42161, '0x942d00008d658dbb40745bbec89a93c253f9b882', '122510', ${time}, 'o2', '{}')`);
+        await run(`insert into venue_events (venue, chain_id, kind, time, uid, data) values ('gmx-v2', 42161, 'adl_state', ${time}, 'v1', '{"isLong": true}')`);
+
+        await migrateToLatest(handle.db);
+        const { rows: liqs } = await sql<{ uid: string; chain: string; asset: string | null; quote: string | null; side: string | null }>`
+          select uid, chain, asset, quote, side from liquidations order by uid`.execute(handle.db);
+        expect(liqs).toEqual([
+          { uid: 'l1', chain: 'arbitrum', asset: 'ETH', quote: 'USD', side: 'long' },
+          { uid: 'l2', chain: 'base', asset: 'SOL', quote: 'USD', side: null },
+          { uid: 'l3', chain: 'arbitrum', asset: null, quote: null, side: 'short' },
+        ]);
+        const { rows: prices } = await sql<{ uid: string; asset: string; quote: string; price_raw: string | null }>`
+          select uid, asset, quote, price_raw::text from oracle_prices order by uid`.execute(handle.db);
+        // (3500000000000000 + 3501000000000001) / 2, by hand.
+        expect(prices.map((p) => [p.uid, p.asset, p.quote, p.price_raw === null ? null : Number(p.price_raw)])).toEqual([
+          ['o1', 'ETH', 'USD', 3500500000000000.5],
+          ['o2', 'BTC', 'USD', null],
+        ]);
+        expect(prices[0]!.price_raw).toMatch(/^3500500000000000\.50*$/);
+        const { rows: events } = await sql<{ chain: string; extra: unknown }>`select chain, extra from venue_events`.execute(handle.db);
+        expect(events).toEqual([{ chain: 'arbitrum', extra: { isLong: true } }]);
       } finally {
         await handle.close();
       }

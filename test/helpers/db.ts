@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
+import { inject } from 'vitest';
 import { openDatabase, type LiqscopeDb } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 
@@ -8,11 +10,25 @@ export const TEST_DATABASE_URL = process.env.LIQSCOPE_TEST_DATABASE_URL;
 
 export type OpenTestDb = (options?: { migrate?: boolean }) => Promise<LiqscopeDb>;
 
-/** A fresh, migrated in-memory PGlite database. */
+/** A fresh, migrated in-memory PGlite database (from the run's migrated dump, test/global-setup.ts). */
 export async function openPgliteTestDb(options: { migrate?: boolean } = {}): Promise<LiqscopeDb> {
-  const handle = await openDatabase({ url: 'memory://' });
-  if (options.migrate !== false) await migrateToLatest(handle.db);
+  if (options.migrate === false) return openDatabase({ url: 'memory://' });
+  const handle = await openDatabase({ url: 'memory://', fromDump: await migratedDump() });
+  // A no-op on the dump; it keeps the helper right should the dump ever lag the migrations.
+  await migrateToLatest(handle.db);
   return handle;
+}
+
+let dump: Promise<Blob> | null = null;
+function migratedDump(): Promise<Blob> {
+  dump ??= readFile(inject('pgliteTemplate')).then((bytes) => new Blob([bytes]));
+  return dump;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
 import { configSchema } from '../../src/config/schema.ts';
 import { indexConfig } from '../../src/indexer/index-config.ts';
+import { PROTOCOLS } from '../../src/cli/protocols.ts';
 import { emitBlock, installLogEmitter, rpc } from '../../src/sim/log-emitter.ts';
 import { positionLiquidatedV3Log } from '../../src/protocols/synthetix-perps-v3/encode.ts';
 import { withAnvil } from '../helpers/anvil.ts';
@@ -27,7 +28,7 @@ forEachDatabase((dbName, open) => {
           sources: [{ name: 'snx-v3-base', protocol: 'synthetix-perps-v3', chain: 'base', addresses: [V3_PROXY], startBlock: start, endBlock: Number(block.blockNumber) }],
           markets: [{ venue: 'synthetix-perps-v3', chainId: 8453, market: '100', symbol: 'ETH/USD', indexDecimals: 18 }],
         });
-        await indexConfig(db, config);
+        await indexConfig(db, config, { protocols: PROTOCOLS });
 
         const market = await db.selectFrom('markets').select(['symbol', 'origin']).where('venue', '=', 'synthetix-perps-v3').where('market', '=', '100').executeTakeFirst();
         expect(market).toEqual({ symbol: 'ETH/USD', origin: 'config' });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Hex } from 'viem';
 import { forEachDatabase } from '../helpers/db.ts';
-import { insertRawLogs } from '../../src/indexer/bulk-insert.ts';
-import type { RawLog } from '../../src/indexer/decoder.ts';
+import { insertRawLogs } from '../../src/sources/evm/raw-log-store.ts';
+import type { RawLog } from '../../src/pipeline/records.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
 /** Deterministic bytes, different for every log. */

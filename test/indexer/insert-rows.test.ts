@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { forEachDatabase } from '../helpers/db.ts';
-import { insertRows } from '../../src/indexer/bulk-insert.ts';
+import { insertRows } from '../../src/indexer/insert-rows.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { RowTable } from '../../src/db/row-columns.ts';
 
@@ -15,10 +15,10 @@ const TRICKY_FLAGS = ['unknown_market', 'a"b', 'c\\d', 'NULL', '', 'with space',
 const time = new Date('2025-10-10T21:16:04.831Z');
 
 /** Columns whose value the table fills when a row omits it, with that value as read back. */
-const DEFAULTS: Row = { flags: [], extra: {}, data: {} };
-const JSON_COLUMNS = new Set(['extra', 'data', 'raw']);
+const DEFAULTS: Row = { flags: [], extra: {} };
+const JSON_COLUMNS = new Set(['extra', 'raw']);
 /** bigint (int8) columns: read back as strings, like NUMERIC. */
-const INT8_COLUMNS = new Set(['block_number']);
+const INT8_COLUMNS = new Set(['block_number', 'trades']);
 const SERVER_FILLED = new Set(['id', 'created_at']);
 
 /**
@@ -87,10 +87,20 @@ const SAMPLES: Record<RowTable, Row[]> = {
   venue_events: [
     {
       venue: 'gmx-v2', chain_id: 42161, market: TRICKY_TEXT, kind: 'adl_state', value: `-${UINT256_MAX}`, time, block_number: '77',
-      tx_hash: '0xt', log_index: 3, uid: 'u1', source_id: 's', data: TRICKY_JSON,
+      tx_hash: '0xt', log_index: 3, uid: 'u1', source_id: 's', extra: TRICKY_JSON, chain: 'arbitrum',
     },
     { venue: 'hyperliquid', kind: 'insolvent_close', time, uid: 'u2' },
-    { venue: 'hyperliquid', chain_id: null, market: null, kind: 'k', value: null, time, uid: 'u3', data: '"just a string"' },
+    { venue: 'hyperliquid', chain_id: null, market: null, kind: 'k', value: null, time, uid: 'u3', extra: '"just a string"' },
+  ],
+  trade_bars: [
+    {
+      venue: 'hyperliquid', chain: 'hyperliquid', market: TRICKY_TEXT, asset: 'BTC', quote: 'USD', interval: '1s', time, trades: 9007199254740993n,
+      volume: UINT256_MAX, volume_usd: '0.000000000000000000000000000001', buy_volume: '1', sell_volume: '0.000', open: '122510.5',
+      high: '122510.5', low: '104582', close: '104582.25', vwap: '113000.123456789', first_trade_at: time,
+      last_trade_at: new Date('2025-10-10T21:16:04.999Z'), source_id: 's', flags: TRICKY_FLAGS, extra: TRICKY_JSON,
+    },
+    { venue: 'dydx-v4', market: 'ETH-USD', interval: '1m', time, trades: 0, volume: '0' },
+    { venue: 'dydx-v4', chain: null, market: 'BTC-USD', interval: '1d', time, trades: 1, volume: '2', open: null, vwap: null, first_trade_at: null },
   ],
   decode_errors: [
     {
@@ -106,7 +116,9 @@ const TABLES = Object.keys(SAMPLES) as RowTable[];
 
 /** Every row of the table without the server-filled columns, in insertion order. */
 async function stored(db: Kysely<Database>, table: RowTable): Promise<Row[]> {
-  const { rows } = await sql<Row>`select * from ${sql.table(table)} order by id`.execute(db);
+  // Bars have no surrogate id (their order is checked as a set).
+  const order = table === 'trade_bars' ? sql`` : sql`order by id`;
+  const { rows } = await sql<Row>`select * from ${sql.table(table)} ${order}`.execute(db);
   return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !SERVER_FILLED.has(column))));
 }
 
@@ -123,10 +135,13 @@ forEachDatabase((dbName, open) => {
         const input = SAMPLES[table];
         await insertRows(handle.db, table, input);
         const rows = await stored(handle.db, table);
-        expect(rows).toEqual(input.map((row) => readBack(row, Object.keys(rows[0]!))));
+        const expected = input.map((row) => readBack(row, Object.keys(rows[0]!)));
+        expect(rows).toEqual(table === 'trade_bars' ? expect.arrayContaining(expected) : expected);
+        expect(rows).toHaveLength(expected.length);
 
         // Same natural keys again, even with other values: the first write stands.
-        await insertRows(handle.db, table, input.map((row) => ({ ...row, ...(table === 'decode_errors' ? { reason: 'changed' } : { market: 'changed' }) })));
+        const changed = table === 'decode_errors' ? { reason: 'changed' } : table === 'trade_bars' ? { open: '1' } : { market: 'changed' };
+        await insertRows(handle.db, table, input.map((row) => ({ ...row, ...changed })));
         expect(await stored(handle.db, table)).toEqual(rows);
       } finally {
         await handle.close();
@@ -144,6 +159,32 @@ forEachDatabase((dbName, open) => {
           select count(*) as n, sum(price) as price, sum(decimals) as decimals from oracle_prices`.execute(handle.db);
         // Σ (i + 0.5) and Σ i for i < n.
         expect(sums).toEqual({ n: String(n), price: String((n * (n - 1)) / 2 + n / 2), decimals: String((n * (n - 1)) / 2) });
+      } finally {
+        await handle.close();
+      }
+    });
+
+    it('trade bars: partial bars merge (sums, extremes, open of the earliest and close of the latest trade); complete bars replace', async () => {
+      const handle = await open();
+      try {
+        const t = (ms: number) => new Date(Date.parse('2025-10-10T21:16:04Z') + ms);
+        const bar = { venue: 'hyperliquid', market: 'BTC', interval: '1s', time: t(0) };
+        // Two batches each saw part of the same second: trades at 100 ms and 900 ms, then at 400 ms.
+        await insertRows(handle.db, 'trade_bars', [{ ...bar, trades: 2, volume: '3', volume_usd: '300', buy_volume: '1', sell_volume: '2',
+          open: '101', high: '102', low: '99', close: '100', vwap: '100', first_trade_at: t(100), last_trade_at: t(900), flags: ['a'] }], 'merge');
+        await insertRows(handle.db, 'trade_bars', [{ ...bar, trades: 1, volume: '1', volume_usd: '104', buy_volume: '1', sell_volume: '0',
+          open: '104', high: '104', low: '104', close: '104', vwap: '104', first_trade_at: t(400), last_trade_at: t(400), flags: ['b'] }], 'merge');
+        const [merged] = await stored(handle.db, 'trade_bars');
+        // By hand: 3 trades, volume 4, USD 404, buys 2, sells 2; high 104, low 99; open stays 101 (100 ms is
+        // earliest), close stays 100 (900 ms is latest); vwap 404 / 4 = 101.
+        expect(merged).toMatchObject({ trades: '3', volume: '4', volume_usd: '404', buy_volume: '2', sell_volume: '2', high: '104', low: '99',
+          open: '101', close: '100', first_trade_at: t(100), last_trade_at: t(900) });
+        expect(Number(merged!.vwap)).toBe(101);
+        expect([...(merged!.flags as string[])].sort()).toEqual(['a', 'b']);
+
+        await insertRows(handle.db, 'trade_bars', [{ ...bar, trades: 7, volume: '8', open: '1', close: '2' }], 'replace');
+        const [replaced] = await stored(handle.db, 'trade_bars');
+        expect(replaced).toMatchObject({ trades: '7', volume: '8', open: '1', close: '2', high: null, volume_usd: null });
       } finally {
         await handle.close();
       }

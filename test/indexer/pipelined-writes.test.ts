@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexConfig } from '../../src/indexer/index-config.ts';
-import type { EvmDecoder } from '../../src/indexer/decoder.ts';
+import type { Decoder } from '../../src/pipeline/decode.ts';
+import type { RawLog } from '../../src/pipeline/records.ts';
 import { withAnvil } from '../helpers/anvil.ts';
 import { forEachDatabase } from '../helpers/db.ts';
-import { emitPings, pingConfig, pingDecoder, storedPings, type Emitted } from './support.ts';
+import { emitPings, pingConfig, pingDecoder, pingProtocol, protocols, storedPings, type Emitted } from './support.ts';
 
 /**
  * Batches are written two at a time (a batch's raw logs go in while the previous one decodes). These
@@ -22,10 +23,9 @@ beforeAll(async () => {
 }, 120_000);
 
 /** The ping decoder, recording the first block of every batch it is given and failing on the `failAt`-th. */
-function recordingDecoder(failAt?: number): { decoder: EvmDecoder; batches: bigint[] } {
+function recordingDecoder(failAt?: number): { decoder: Decoder<RawLog>; batches: bigint[] } {
   const batches: bigint[] = [];
-  const decoder: EvmDecoder = {
-    ...pingDecoder,
+  const decoder: Decoder<RawLog> = {
     async decode(logs, ctx) {
       batches.push(logs[0]!.blockNumber);
       // A database-like failure (not a DecodeFailure): it must abort the batch, not become a decode error.
@@ -45,7 +45,7 @@ forEachDatabase((dbName, open) => {
       try {
         const { decoder, batches } = recordingDecoder();
         const config = pingConfig([chain().rpcUrl], { chainId: 42161, startBlock: Number(firstBlock), endBlock: Number(lastBlock), maxBlockRange: 5 });
-        await indexConfig(db, config, { decoders: () => decoder, batchLogs: BATCH_LOGS });
+        await indexConfig(db, config, { protocols: [pingProtocol(decoder)], batchLogs: BATCH_LOGS });
         expect(batches.length).toBeGreaterThanOrEqual(emitted.length / BATCH_LOGS);
         expect([...batches].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(batches);
         const stored = await storedPings(db);
@@ -61,7 +61,7 @@ forEachDatabase((dbName, open) => {
       try {
         const { decoder, batches } = recordingDecoder(4);
         const config = pingConfig([chain().rpcUrl], { chainId: 42161, startBlock: Number(firstBlock), endBlock: Number(lastBlock), maxBlockRange: 5 });
-        await expect(indexConfig(db, config, { decoders: () => decoder, batchLogs: BATCH_LOGS })).rejects.toThrow(/simulated database failure/);
+        await expect(indexConfig(db, config, { protocols: [pingProtocol(decoder)], batchLogs: BATCH_LOGS })).rejects.toThrow(/simulated database failure/);
         // Batches 1–3 committed; the 4th failed, so everything from its first block on is absent.
         const failedFrom = batches[3]!;
         const expected = emitted.filter((e) => e.block < failedFrom);
@@ -73,7 +73,7 @@ forEachDatabase((dbName, open) => {
         expect(BigInt(cursor.position)).toBe(failedFrom - 1n);
 
         // A rerun picks up from there and ends exact.
-        await indexConfig(db, config, { decoders: () => pingDecoder, batchLogs: BATCH_LOGS });
+        await indexConfig(db, config, { protocols, batchLogs: BATCH_LOGS });
         const after = await storedPings(db);
         expect(after.raw).toEqual(emitted);
         expect(after.decoded).toEqual(emitted);

@@ -107,4 +107,25 @@ describe('RangeSizer', () => {
     sizer.onSuccess(800);
     expect(sizer.next()).toBe(1000);
   });
+
+  it('shrinks to about the budget after a response heavier than it, and grows only while responses stay under it', () => {
+    const budget = { logs: 1000, bytes: 1_000_000 };
+    const sizer = new RangeSizer(10_000, 10_000, budget);
+    // 10,000 blocks brought 4,000 logs of 1 KB (4 MB): four times the byte budget → 2,500 blocks next.
+    sizer.onSuccess(10_000, { logs: 4_000, bytes: 4_000_000 });
+    expect(sizer.next()).toBe(2_500);
+    expect(sizer.ceiling).toBe(10_000); // not a refusal: the ceiling stays
+    // At the same density 2,500 blocks fill the budget exactly: no growth past it.
+    sizer.onSuccess(2_500, { logs: 1_000, bytes: 1_000_000 });
+    expect(sizer.next()).toBe(2_500);
+    // A quieter stretch (a tenth of the density): doubling resumes.
+    sizer.onSuccess(2_500, { logs: 100, bytes: 100_000 });
+    expect(sizer.next()).toBe(5_000);
+    // Growth stops where the budget would be reached: 5,000 blocks at 0.5 fill → at most 10,000.
+    sizer.onSuccess(5_000, { logs: 500, bytes: 500_000 });
+    expect(sizer.next()).toBe(10_000);
+    // The log count counts too: 3,000 logs of 10 bytes is three times the log budget.
+    sizer.onSuccess(10_000, { logs: 3_000, bytes: 30_000 });
+    expect(sizer.next()).toBe(3_333);
+  });
 });

@@ -4,7 +4,7 @@ import { indexConfig } from '../../src/indexer/index-config.ts';
 import { rpc } from '../../src/sim/log-emitter.ts';
 import { withAnvil } from '../helpers/anvil.ts';
 import { forEachDatabase } from '../helpers/db.ts';
-import { decoders, emitPings, pingConfig, storedPings, type Emitted } from './support.ts';
+import { protocols, emitPings, pingConfig, storedPings, type Emitted } from './support.ts';
 
 const chain = withAnvil(42161);
 
@@ -33,7 +33,7 @@ forEachDatabase((dbName, open) => {
       const controller = new AbortController();
       try {
         const config = pingConfig([url], { chainId: 42161, startBlock: Number(common.firstBlock) });
-        const run = indexConfig(db, config, { decoders, follow: true, signal: controller.signal });
+        const run = indexConfig(db, config, { protocols, follow: true, signal: controller.signal });
         run.catch(() => {});
         await waitFor('the old branch to be indexed', async () => (await storedPings(db)).raw.length === common.emitted.length + old.emitted.length);
         expect((await storedPings(db)).raw).toEqual(sortBySeq([...common.emitted, ...old.emitted]));
@@ -49,7 +49,7 @@ forEachDatabase((dbName, open) => {
         });
         controller.abort();
         const summary = await run;
-        expect(summary.sources[0]!.reorgs).toBeGreaterThanOrEqual(1);
+        expect(summary.sources[0]!.rewinds).toBeGreaterThanOrEqual(1);
 
         const stored = await storedPings(db);
         expect(stored.raw).toEqual(expected);
@@ -66,6 +66,38 @@ forEachDatabase((dbName, open) => {
       }
     });
 
+    it('rolls back exactly to the fork when the stored blocks cross a digit boundary (fork 6 blocks past it, cursor 20 past it)', async () => {
+      const url = chain().rpcUrl;
+      // Stored history B−110 … B+5 around a power of ten B, with a log in every block: more than one page
+      // (100 rows) of the walk, and "999" > "1005" as text, so a text ordering pages through the blocks
+      // below B first. The chain is shared with earlier files, so B is the next power of ten with room.
+      const head = BigInt(await rpc<Hex>(url, 'eth_blockNumber'));
+      let boundary = 1000n;
+      while (boundary - 111n < head) boundary *= 10n;
+      if (boundary - 111n > head) await rpc(url, 'anvil_mine', [`0x${(boundary - 111n - head).toString(16)}`]);
+      const common = await emitPings(url, { blocksWithLogs: 116, perBlock: 1, gap: 0, firstSeq: 1 });
+      expect([common.firstBlock, common.lastBlock]).toEqual([boundary - 110n, boundary + 5n]);
+      const snapshot = await rpc<Hex>(url, 'evm_snapshot');
+      const old = await emitPings(url, { blocksWithLogs: 15, perBlock: 1, gap: 0, firstSeq: 1001 });
+      expect(old.lastBlock).toBe(boundary + 20n);
+      const { db, close } = await open();
+      try {
+        const config = pingConfig([url], { chainId: 42161, startBlock: Number(common.firstBlock) });
+        await indexConfig(db, config, { protocols });
+        await rpc(url, 'evm_revert', [snapshot]);
+        const fresh = await emitPings(url, { blocksWithLogs: 17, perBlock: 1, gap: 0, firstSeq: 2001 });
+        expect([fresh.firstBlock, fresh.lastBlock]).toEqual([boundary + 6n, boundary + 22n]);
+        const summary = (await indexConfig(db, config, { protocols })).sources[0]!;
+        expect(summary.rewinds).toBe(1);
+        // Rolled back to B+5 exactly: this run wrote the new branch's 17 logs and none of the common ones again.
+        expect(summary.from).toBe(String(boundary + 21n));
+        expect(summary.records).toBe(fresh.emitted.length);
+        expect((await storedPings(db)).raw).toEqual(sortBySeq([...common.emitted, ...fresh.emitted]));
+      } finally {
+        await close();
+      }
+    }, 120_000);
+
     it('a later catch-up run detects a reorg that happened between runs', async () => {
       const url = chain().rpcUrl;
       const common = await emitPings(url, { blocksWithLogs: 5, perBlock: 2, gap: 0, firstSeq: 1 });
@@ -74,12 +106,12 @@ forEachDatabase((dbName, open) => {
       const { db, close } = await open();
       try {
         const config = pingConfig([url], { chainId: 42161, startBlock: Number(common.firstBlock) });
-        await indexConfig(db, config, { decoders });
+        await indexConfig(db, config, { protocols });
         await rpc(url, 'evm_revert', [snapshot]);
         // A shorter branch: the old cursor block does not exist any more.
         const fresh = await emitPings(url, { blocksWithLogs: 3, perBlock: 1, gap: 0, firstSeq: 201 });
-        const summary = await indexConfig(db, config, { decoders });
-        expect(summary.sources[0]!.reorgs).toBe(1);
+        const summary = await indexConfig(db, config, { protocols });
+        expect(summary.sources[0]!.rewinds).toBe(1);
         expect((await storedPings(db)).raw).toEqual(sortBySeq([...common.emitted, ...fresh.emitted]));
       } finally {
         await close();

@@ -2,7 +2,9 @@ import { decodeAbiParameters, encodeAbiParameters, keccak256, pad, toHex, type A
 import type { Kysely } from 'kysely';
 import { configSchema, type LiqscopeConfig } from '../../src/config/schema.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { emptyDecodedRows, type EvmDecoder } from '../../src/indexer/decoder.ts';
+import { emptyOutput, type Decoder } from '../../src/pipeline/decode.ts';
+import type { Protocol } from '../../src/pipeline/protocol.ts';
+import type { RawLog } from '../../src/pipeline/records.ts';
 import { encodeEmitterCalldata } from '../../src/sim/emitter-bytecode.ts';
 import { installLogEmitter, rpc } from '../../src/sim/log-emitter.ts';
 
@@ -17,14 +19,13 @@ export function pingLog(seq: number, value = BigInt(seq) * 7n): { topics: Hex[];
 }
 
 /**
- * A test decoder (the protocols' decoders come from their own issue): each Ping becomes a venue_events
- * row keyed by tx:logIndex with value = seq; a Ping whose data is not one word becomes a decode error.
+ * A test decoder (a test-only protocol, so the engine's tests need no real venue): each Ping becomes a
+ * venue_events row keyed by tx:logIndex with value = seq; a Ping whose data is not one word becomes a
+ * decode error.
  */
-export const pingDecoder: EvmDecoder = {
-  protocol: 'ping',
-  logFilter: () => ({ topic0: [PING_TOPIC0] }),
+export const pingDecoder: Decoder<RawLog> = {
   async decode(logs, ctx) {
-    const rows = emptyDecodedRows();
+    const rows = emptyOutput();
     for (const log of logs) {
       const base = { block_number: log.blockNumber, tx_hash: log.txHash, log_index: log.logIndex, source_id: ctx.source.id };
       if (log.data.length !== 66 || !log.topics[1]) {
@@ -40,17 +41,20 @@ export const pingDecoder: EvmDecoder = {
         value: BigInt(log.topics[1]).toString(),
         time: log.blockTime ?? new Date(0),
         uid: `${log.txHash}:${log.logIndex}`,
-        data: JSON.stringify({ value: value.toString() }),
+        extra: JSON.stringify({ value: value.toString() }),
       });
     }
     return rows;
   },
 };
 
-export const decoders = (protocol: string) => {
-  if (protocol !== 'ping') throw new Error(`test decoder registry: unknown protocol ${protocol}`);
-  return pingDecoder;
-};
+/** The `ping` protocol around a decoder (the ping decoder by default). */
+export function pingProtocol(decoder: Decoder<RawLog> = pingDecoder): Protocol {
+  return { id: 'ping', venue: 'ping', description: 'test pings', evm: { logFilter: () => ({ topic0: [PING_TOPIC0] }), decoder } };
+}
+
+/** The protocols the engine's tests index with. */
+export const protocols: readonly Protocol[] = [pingProtocol()];
 
 export interface Emitted {
   seq: number;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEventLog, toEventSelector } from 'viem';
-import { scaleDown, midpoint, mulScaled } from '../../src/protocols/shared/decimal.ts';
+import { scaleDown, midpoint, mulDecimal, mulScaled } from '../../src/protocols/shared/decimal.ts';
 import { gmxEventEmitterAbi } from '../../abis/gmx-v2-event-emitter.ts';
 import { chainlinkAggregatorAbi } from '../../abis/chainlink-aggregator.ts';
 import { buildEventLogData, encodeGmxEventLog } from '../../src/protocols/gmx-v2/encode.ts';
-import { getEvmDecoder, evmProtocols } from '../../src/protocols/index.ts';
+import { PROTOCOLS } from '../../src/cli/protocols.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { planSources } from '../../src/indexer/plan-sources.ts';
+import type { SourceInfo } from '../../src/pipeline/source-info.ts';
 import { GMX_V2_MARKETS } from '../../src/protocols/gmx-v2/markets.ts';
 
 describe('exact decimal helper', () => {
@@ -20,6 +23,28 @@ describe('exact decimal helper', () => {
     expect(scaleDown(9_223_372_036_854_775_809n, 8)).toBe('92233720368.54775809');
     expect(midpoint(60_000n * 10n ** 22n, 60_001n * 10n ** 22n, 22)).toBe('60000.5');
     expect(mulScaled(15_000_000n, 999_900_000_000_000_000_000_000n, 30)).toBe('14.9985');
+  });
+});
+
+describe('decimal-string multiply', () => {
+  it('multiplies exactly (hand-computed)', () => {
+    // 104,582.5 × 0.0123 = 1,045.825 + 240.53975
+    expect(mulDecimal('104582.5', '0.0123')).toBe('1286.36475');
+    expect(mulDecimal('3460.2', '12.5')).toBe('43252.5');
+    expect(mulDecimal('-0.5', '0.5')).toBe('-0.25');
+    expect(mulDecimal('-2', '-3')).toBe('6');
+    expect(mulDecimal('0', '123.45')).toBe('0');
+    expect(mulDecimal('-0.0', '7')).toBe('0');
+    expect(mulDecimal('1.10', '2.00')).toBe('2.2');
+    expect(mulDecimal('0.00001', '0.001')).toBe('0.00000001');
+    // beyond float precision: 123456789012345678.9 × (10^9 + 10^-9) = 123456789012345678900000000 + 123456789.0123456789
+    expect(mulDecimal('123456789012345678.9', '1000000000.000000001')).toBe('123456789012345679023456789.0123456789');
+  });
+
+  it('refuses what is not a plain decimal, naming it', () => {
+    for (const bad of ['1e5', '', 'abc', '1.', '.5', '+1', ' 1', '1,5', 'NaN']) {
+      expect(() => mulDecimal(bad, '1'), bad).toThrow(`not a decimal number: ${JSON.stringify(bad)}`);
+    }
   });
 });
 
@@ -52,13 +77,27 @@ describe('event-only ABIs', () => {
   });
 });
 
-describe('protocol registry', () => {
-  it('finds every protocol id and names the known ones for an unknown id', () => {
-    for (const id of ['gmx-v2', 'gmx-v1', 'synthetix-perps-v2', 'synthetix-perps-v3', 'chainlink', 'pyth']) {
-      expect(getEvmDecoder(id).protocol).toBe(id);
+/** A configuration with one EVM source of `protocol` and these options. */
+const oneSource = (protocol: string, options: Record<string, unknown> = {}) =>
+  configSchema.parse({
+    chains: { local: { chainId: 1, rpc: ['http://127.0.0.1:9'] } },
+    sources: [{ name: 's', protocol, chain: 'local', addresses: ['0x0000000000000000000000000000000000000001'], startBlock: 0, options }],
+  });
+
+describe('protocols (the composition root)', () => {
+  it('resolves every protocol id, and names the field and the known ids for an unknown one', () => {
+    for (const id of ['gmx-v2', 'gmx-v1', 'synthetix-perps-v2', 'synthetix-perps-v3', 'chainlink', 'pyth', 'raw']) {
+      expect(planSources(oneSource(id), PROTOCOLS)[0]!.protocol.id).toBe(id);
     }
-    expect(Object.keys(evmProtocols)).toHaveLength(6);
-    expect(() => getEvmDecoder('gmx-v3')).toThrow(/unknown protocol "gmx-v3".*gmx-v2, gmx-v1, synthetix-perps-v2, synthetix-perps-v3, chainlink, pyth/);
+    expect(new Set(PROTOCOLS.map((p) => p.id)).size).toBe(PROTOCOLS.length);
+    expect(() => planSources(oneSource('gmx-v3'), PROTOCOLS)).toThrow(/^configuration: sources\[0\]\.protocol: unknown protocol "gmx-v3" \(known protocols: gmx-v2, gmx-v1, synthetix-perps-v2, synthetix-perps-v3, chainlink, pyth/);
+  });
+
+  it('rejects unknown and malformed options before anything runs, naming the option', () => {
+    expect(() => planSources(oneSource('gmx-v2', { decimal: 8 }), PROTOCOLS)).toThrow(/^configuration: sources\[0\]\.options\.decimal: unknown option for protocol "gmx-v2"/);
+    expect(() => planSources(oneSource('chainlink', { events: ['Nope'] }), PROTOCOLS)).toThrow(/^configuration: sources\[0\]\.options\.events\[0\]: /);
+    expect(() => planSources(oneSource('pyth', { priceIds: ['0x12'] }), PROTOCOLS)).toThrow(/^configuration: sources\[0\]\.options\.priceIds\[0\]: must be a 32-byte hex price id/);
+    expect(() => planSources(oneSource('raw', { topic0: 'nope' }), PROTOCOLS)).toThrow(/^configuration: sources\[0\]\.options\.topic0/);
   });
 
   it('knows the real ETH/USD market of Arbitrum with an 18-decimal WETH index token', () => {
@@ -70,11 +109,12 @@ describe('protocol registry', () => {
 });
 
 describe('log filters', () => {
-  const info = (protocol: string, options: Record<string, unknown> = {}) => ({ id: 's', protocol, venue: protocol, chainId: 1, addresses: [], options });
+  const info = (protocol: string, options: Record<string, unknown> = {}): SourceInfo => ({ id: 's', kind: 'evm', protocol, venue: protocol, chain: 'ethereum', chainId: 1, addresses: [], options });
+  const evm = (id: string) => PROTOCOLS.find((p) => p.id === id)!.evm!;
 
   it('GMX v2 asks only for the three EventEmitter events carrying the eight handled eventNames', async () => {
     const { keccak256, toHex } = await import('viem');
-    const filter = getEvmDecoder('gmx-v2').logFilter(info('gmx-v2'));
+    const filter = evm('gmx-v2').logFilter(info('gmx-v2'));
     expect(filter.topic0).toEqual([
       '0x7e3bde2ba7aca4a8499608ca57f3b0c1c1c93ace63ffd3741a9fab204146fc9a',
       '0x137a44067c8961cd7e1d876f4754a5a3a75989b4552f1843fc69c3b372def160',
@@ -85,13 +125,11 @@ describe('log filters', () => {
   });
 
   it('Chainlink fetches AnswerUpdated only unless told otherwise; Pyth filters by price id when given', () => {
-    expect(getEvmDecoder('chainlink').logFilter(info('chainlink')).topic0).toEqual(['0x0559884fd3a460db3073b7fc896cc77986f16e378210ded43186175bf646fc5f']);
-    expect(getEvmDecoder('chainlink').logFilter(info('chainlink', { events: ['AnswerUpdated', 'NewTransmission'] })).topic0).toHaveLength(2);
-    expect(() => getEvmDecoder('chainlink').logFilter(info('chainlink', { events: ['Nope'] }))).toThrow(/option "events"/);
+    expect(evm('chainlink').logFilter(info('chainlink')).topic0).toEqual(['0x0559884fd3a460db3073b7fc896cc77986f16e378210ded43186175bf646fc5f']);
+    expect(evm('chainlink').logFilter(info('chainlink', { events: ['AnswerUpdated', 'NewTransmission'] })).topic0).toHaveLength(2);
     const id = `0x${'ab'.repeat(32)}`;
-    expect(getEvmDecoder('pyth').logFilter(info('pyth', { priceIds: [id] })).topic1).toEqual([id]);
-    expect(() => getEvmDecoder('pyth').logFilter(info('pyth', { priceIds: ['0x12'] }))).toThrow(/priceIds/);
+    expect(evm('pyth').logFilter(info('pyth', { priceIds: [id] })).topic1).toEqual([id]);
     // GMX v1: both UpdatePosition variants (7 and 8 arguments) have their own topic0.
-    expect(getEvmDecoder('gmx-v1').logFilter(info('gmx-v1')).topic0).toHaveLength(6);
+    expect(evm('gmx-v1').logFilter(info('gmx-v1')).topic0).toHaveLength(6);
   });
 });

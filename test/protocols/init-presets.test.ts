@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { PRESETS, presetConfig } from '../../src/protocols/presets.ts';
-import { evmProtocols } from '../../src/protocols/index.ts';
+import { PROTOCOLS } from '../../src/cli/protocols.ts';
 import { runCli } from '../helpers/cli.ts';
 
 describe('liqscope init --preset', () => {
@@ -14,12 +14,19 @@ describe('liqscope init --preset', () => {
     for (const name of names) {
       const config = configSchema.parse(presetConfig(name));
       for (const chain of Object.values(config.chains)) for (const url of chain.rpc) expect(url).toMatch(/^\$\{[A-Z_]+_RPC_URL\}$/);
-      for (const source of config.sources) expect(evmProtocols[source.protocol]).toBeDefined();
+      for (const source of config.sources) expect(PROTOCOLS.find((p) => p.id === source.protocol)?.evm).toBeDefined();
     }
     // The figures of shared/formats.md §1.
     const gmx = configSchema.parse(presetConfig('gmx-v2-arbitrum'));
     expect(gmx.chains.arbitrum!.chainId).toBe(42161);
     expect(gmx.sources[0]).toMatchObject({ protocol: 'gmx-v2', addresses: ['0xC8ee91A54287DB53897056e12D9819156D3822Fb'], startBlock: 107737756 });
+    // The reference oracles beside the venue: Chainlink ETH/USD and BTC/USD aggregators on Arbitrum (chainlink/feeds.ts).
+    expect(gmx.sources[1]).toMatchObject({
+      protocol: 'chainlink',
+      chain: 'arbitrum',
+      addresses: ['0x3607e46698d218b3a5cae44bf381475c0a5e2ca7', '0x942d00008d658dbb40745bbec89a93c253f9b882'],
+      options: { decimals: 8 },
+    });
     const avax = configSchema.parse(presetConfig('gmx-v2-avalanche'));
     expect(avax.sources[0]).toMatchObject({ addresses: ['0xDb17B211c34240B014ab6d61d4A31FA0C0e20c26'], startBlock: 32162455 });
   });

@@ -12,7 +12,7 @@ import { encodeAnswerUpdated, encodeNewTransmission } from '../../src/protocols/
 import { pythDecoder } from '../../src/protocols/pyth/decoder.ts';
 import { priceFeedUpdateLog } from '../../src/protocols/pyth/encode.ts';
 import { openPgliteTestDb } from '../helpers/db.ts';
-import { decodeWith, parseExtra, rawLogs, sourceInfo } from './support.ts';
+import { decodeWith, parseExtra, rawLogs, sourceInfo, syncBuiltins } from './support.ts';
 
 const P30 = 10n ** 30n;
 const E18 = 10n ** 18n;
@@ -25,6 +25,7 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
   let handle: LiqscopeDb;
   beforeAll(async () => {
     handle = await openPgliteTestDb();
+    await syncBuiltins(handle.db);
   });
   afterAll(async () => {
     await handle.close();
@@ -52,7 +53,7 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
         venue: 'gmx-v1', market: WETH.toLowerCase(), symbol: 'ETH/USD', side: 'long', account: TRADER.toLowerCase(),
         size_usd: '50000', price: '3460.22', mark_price: '3460.22', collateral_usd: '2500', pnl_usd: '-2600', flags: [],
       });
-      expect(rows.venueEvents.map((v) => [v.kind, v.value, parseExtra(v.data).variant, parseExtra(v.data).markPrice ?? null])).toEqual([
+      expect(rows.venueEvents.map((v) => [v.kind, v.value, parseExtra(v.extra).variant, parseExtra(v.extra).markPrice ?? null])).toEqual([
         ['position_update', '1000', 7, null],
         ['position_update', '2000', 8, (3_100n * P30).toString()],
       ]);
@@ -96,9 +97,9 @@ describe('golden decode of GMX v1, Synthetix, Chainlink and Pyth logs', () => {
       expect(r3.decodeErrors).toEqual([]);
       expect(r3.liquidations.map((l) => [l.account, l.market, l.side, l.size, l.flags])).toEqual([
         ['170141183460469231731687303715884105728', '100', 'short', '3.2', ['unknown_market']],
-        ['5', '200', 'long', '1', ['unknown_market', 'side_unknown']],
+        ['5', '200', null, '1', ['unknown_market', 'side_unknown']],
       ]);
-      expect(r3.venueEvents.map((v) => [v.kind, v.value, parseExtra(v.data).event, parseExtra(v.data).fullLiquidation])).toEqual([
+      expect(r3.venueEvents.map((v) => [v.kind, v.value, parseExtra(v.extra).event, parseExtra(v.extra).fullLiquidation])).toEqual([
         ['account_liquidation', '12.5', 'AccountLiquidationAttempt', true],
         ['account_liquidation', '1', 'AccountLiquidated', false],
       ]);

@@ -2,7 +2,14 @@ import { configSchema, type LiqscopeConfig } from '../../src/config/schema.ts';
 import type { Address, Hex } from 'viem';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
-import type { DecodedRows, EvmDecoder, RawLog, SourceInfo } from '../../src/indexer/decoder.ts';
+import { PROTOCOLS } from '../../src/cli/protocols.ts';
+import { builtinRegistry } from '../../src/indexer/index-config.ts';
+import { pendingReader } from '../../src/indexer/pending-joins.ts';
+import { loadRegistry, syncRegistry } from '../../src/indexer/registry-store.ts';
+import { evmChainName } from '../../src/pipeline/assets.ts';
+import type { Decoder, DecodeOutput, JoinOp } from '../../src/pipeline/decode.ts';
+import type { RawLog } from '../../src/pipeline/records.ts';
+import type { SourceInfo } from '../../src/pipeline/source-info.ts';
 
 /** Builds RawLogs the way the indexer hands them to a decoder (lower-case hex, increasing log index). */
 export function rawLogs(
@@ -24,36 +31,28 @@ export function rawLogs(
 }
 
 export function sourceInfo(protocol: string, chainId: number, options: Record<string, unknown> = {}): SourceInfo {
-  return { id: `test-${protocol}`, protocol, venue: protocol, chainId, addresses: [], options };
+  return { id: `test-${protocol}`, kind: 'evm', protocol, venue: protocol, chain: evmChainName(chainId), chainId, addresses: [], options };
 }
 
-class Rollback extends Error {
-  constructor(readonly rows: DecodedRows, readonly pending: unknown[]) {
-    super('rollback');
-  }
+/** Syncs every protocol's built-in markets and tokens (what `liqscope index` does before decoding). */
+export async function syncBuiltins(db: Kysely<Database>, config: Parameters<typeof syncRegistry>[2] = {}): Promise<void> {
+  await syncRegistry(db, builtinRegistry(PROTOCOLS), config);
 }
 
 /**
- * Runs a decoder in a transaction of `db` (joins use it), the way the indexer does, and rolls the
- * transaction back so tests sharing a database never see each other's pending joins. Returns the rows
- * and what `pending_joins` held at the end of the transaction.
+ * Runs a decoder the way the runner does: the registry as stored (sync it first) and the join halves
+ * earlier batches committed, read through a transaction. Decoders are pure, so nothing is written;
+ * `pendingJoins` are the halves this batch would leave waiting.
  */
 export async function decodeWith(
   db: Kysely<Database>,
-  decoder: EvmDecoder,
+  decoder: Decoder<RawLog>,
   logs: RawLog[],
   source: SourceInfo,
-): Promise<DecodedRows & { pendingJoins: unknown[] }> {
-  try {
-    await db.transaction().execute(async (trx) => {
-      const rows = await decoder.decode(logs, { source, trx });
-      throw new Rollback(rows, await trx.selectFrom('pending_joins').selectAll().execute());
-    });
-  } catch (error) {
-    if (error instanceof Rollback) return { ...error.rows, pendingJoins: error.pending };
-    throw error;
-  }
-  throw new Error('unreachable');
+): Promise<DecodeOutput & { pendingJoins: Extract<JoinOp, { op: 'put' }>[] }> {
+  const registry = await loadRegistry(db, source.venue, source.chainId);
+  const output = await db.transaction().execute((trx) => decoder.decode(logs, { source, registry, pending: pendingReader(trx, source.id) }));
+  return { ...output, pendingJoins: output.joins.filter((j): j is Extract<JoinOp, { op: 'put' }> => j.op === 'put') };
 }
 
 export function parseExtra(extra: unknown): Record<string, unknown> {

@@ -40,6 +40,8 @@ describe('determinism', () => {
     expect(a.has('chain/arbitrum-blocks.jsonl')).toBe(true);
     expect([...a.keys()].some((k) => k.startsWith('hyperliquid/node_fills_by_block/hourly/20240805/'))).toBe(true);
     expect([...a.keys()].some((k) => k.startsWith('dydx/v4/fills/'))).toBe(true);
+    for (const k of ['hyperliquid/info/index.json', 'hyperliquid/info/metaAndAssetCtxs.jsonl', 'hyperliquid/info/candleSnapshot/ETH/1m.json', 'dydx/v4/candles/perpetualMarkets/ETH-USD/1MIN/page-1.json', 'dydx/v4/historicalFunding/ETH-USD/page-1.json'])
+      expect(a.has(k), k).toBe(true);
     for (const [path, bytes] of a) expect(bytes.equals(b.get(path)!), path).toBe(true);
   });
 

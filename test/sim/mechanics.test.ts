@@ -14,6 +14,9 @@ import { deleveragingOrder } from '../../src/sim/venues/dydx.ts';
 import { planGmxAdl, pnlToPoolFactor } from '../../src/sim/venues/gmx-v2.ts';
 import { OracleFeed } from '../../src/sim/oracle.ts';
 import { dec, mulDec, toRaw, fromRaw } from '../../src/sim/units.ts';
+import { createVenue } from '../../src/sim/venues/create-venue.ts';
+import { parseScenario } from '../../src/sim/scenario-schema.ts';
+import type { MarketSpec } from '../../src/sim/scenario-schema.ts';
 
 describe('liquidation and bankruptcy prices (formats.md §8, by hand)', () => {
   it('isolated long: E=100, M=10, Q=1, m=5 % → (100 − 10)/0.95 = 94.736842…', () => {
@@ -223,5 +226,57 @@ describe('exact decimals', () => {
     expect(toRaw('104582.25', 22)).toBe(10458225n * 10n ** 20n);
     expect(fromRaw(-1234500n, 6)).toBe('-1.2345');
     expect(() => toRaw('1.234', 2)).toThrow(/more than 2 decimals/);
+  });
+});
+
+describe('venue modules (one file per venue kind behind SimVenue)', () => {
+  const oracle = { heartbeatSeconds: 1, deviationPct: 0, lagMs: 0, spreadBps: 2 };
+  const market = (symbol: string, maxLeverage?: number): MarketSpec =>
+    ({ symbol, startPrice: 100, beta: 1, idioVolatility: 0, depth: [{ pct: 1, usd: 1e6 }], venues: ['v'], ...(maxLeverage ? { maxLeverage } : {}) }) as MarketSpec;
+
+  it('GMX v2 values longs at the min and shorts at the max of a 2 bp spread; isolated only', () => {
+    const gmx = createVenue(
+      { id: 'v', kind: 'gmx-v2', traderShare: 1, oracle, liquidationFeeRate: 0, maintenanceMarginRate: 0.01, maxLeverage: 50, adl: { enabled: true, poolValueUsd: 1e6, maxPnlFactor: 0.5, minPnlFactorAfterAdl: 0.4, closeShare: 1 } },
+      [market('ETH')],
+    );
+    expect(gmx.valuationPrice('long', 100)).toBeCloseTo(99.98, 12);
+    expect(gmx.valuationPrice('short', 100)).toBeCloseTo(100.02, 12);
+    expect(gmx.crossMargin).toBe(false);
+    expect(gmx.maintenanceRate(market('ETH'))).toBe(0.01);
+    expect(gmx.openingBalance([market('ETH')]).pools).toEqual({ ETH: 1e6 });
+    expect(gmx.accountAddress(1, 'a')).toMatch(/^0x[0-9a-f]{40}$/);
+  });
+
+  it('a GMX v2 module listing a market GMX v2 lacks fails when it is built, before any step runs', () => {
+    const spec = { id: 'v', kind: 'gmx-v2' as const, traderShare: 1, oracle, liquidationFeeRate: 0, maintenanceMarginRate: 0.01, maxLeverage: 50, adl: { enabled: true, poolValueUsd: 1e6, maxPnlFactor: 0.5, minPnlFactorAfterAdl: 0.4, closeShare: 1 } };
+    expect(() => createVenue(spec, [market('HYPE')])).toThrow(/lists HYPE, but GMX v2 has no HYPE\/USD market/);
+  });
+
+  it('Hyperliquid: maintenance from the market max leverage (else the venue one), no spread; dYdX: bech32-style addresses', () => {
+    const hl = createVenue({ id: 'v', kind: 'hyperliquid', traderShare: 1, oracle, liquidationFeeRate: 0, maxLeverage: 40, backstopCapitalUsd: 1, backstopCapacityUsd: 1, backstopUnloadUsdPerSecond: 1, liquidationSlippageCapPct: 2, adl: { enabled: true } }, []);
+    expect(hl.maintenanceRate(market('HYPE', 10))).toBe(0.05);
+    expect(hl.maintenanceRate(market('BTC'))).toBe(0.0125);
+    expect(hl.maxLeverage(market('HYPE', 10))).toBe(10);
+    expect(hl.valuationPrice('long', 100)).toBe(100);
+    const dydx = createVenue({ id: 'v', kind: 'dydx', traderShare: 1, oracle, liquidationFeeRate: 0, maintenanceMarginRate: 0.03, maxLeverage: 20, insuranceFundUsd: 5, adl: { enabled: true } }, []);
+    expect(dydx.accountAddress(1, 'a')).toMatch(/^dydx1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{38}$/);
+    expect(dydx.openingBalance([])).toMatchObject({ insuranceStart: 5, insuranceEnd: 5 });
+  });
+
+  it('every shipped venue kind builds from a parsed scenario', () => {
+    const s = parseScenario({
+      name: 'k', seed: 1, start: '2025-01-01T00:00:00Z', durationSeconds: 10, stepMs: 500,
+      venues: [
+        { id: 'g', kind: 'gmx-v2', traderShare: 1, oracle, maintenanceMarginRate: 0.01, maxLeverage: 50, adl: { poolValueUsd: 1e6, maxPnlFactor: 0.5, minPnlFactorAfterAdl: 0.4 } },
+        { id: 'h', kind: 'hyperliquid', traderShare: 1, oracle, maxLeverage: 40, backstopCapitalUsd: 1, backstopCapacityUsd: 1, backstopUnloadUsdPerSecond: 1 },
+        { id: 'd', kind: 'dydx', traderShare: 1, oracle, maintenanceMarginRate: 0.03, maxLeverage: 20, insuranceFundUsd: 1 },
+      ],
+      markets: [{ symbol: 'ETH', startPrice: 100, depth: [{ pct: 1, usd: 1e6 }], venues: ['g', 'h', 'd'] }],
+      pricePath: { kind: 'stochastic', volatility: 0 },
+      traders: { count: 1, leverage: { min: 2, max: 2 }, sizeUsd: { min: 1000, max: 1000 }, longShare: 1, crossShare: 0 },
+      liquidity: { halfDepthAtVolPct: 1, resilienceSeconds: 10 },
+      referenceFeed: { heartbeatSeconds: 3600, deviationPct: 0.5, markets: ['ETH'] },
+    });
+    expect(s.venues.map((v) => createVenue(v, s.markets).kind)).toEqual(['gmx-v2', 'hyperliquid', 'dydx']);
   });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, type CliContext } from '../context.ts';
 import { DEMO_QUERIES, DemoRefusal, runDemo } from '../../sim/demo.ts';
 import { ScenarioError } from '../../sim/scenario-schema.ts';
+import { PROTOCOLS } from '../protocols.ts';
 
 /** `liqscope demo [--scenario oct-10-2025] [--out DIR] [--database DIR]`: see src/sim/demo.ts. */
 export function register(program: Command, context: CliContext): void {
@@ -16,7 +17,7 @@ export function register(program: Command, context: CliContext): void {
       if (/^[a-z]+:\/\//i.test(target)) throw new CliError('demo: --database must be a directory (the demo builds its own embedded database)', 2);
       let result;
       try {
-        result = await runDemo({ scenario: options.scenario, outDir: options.out, dbPath: target, progress: (line) => process.stderr.write(`demo: ${line}\n`) });
+        result = await runDemo({ protocols: PROTOCOLS, scenario: options.scenario, outDir: options.out, dbPath: target, progress: (line) => process.stderr.write(`demo: ${line}\n`) });
       } catch (error) {
         if (error instanceof ScenarioError || error instanceof DemoRefusal) throw new CliError(error.message, 2);
         throw error;
@@ -29,10 +30,10 @@ export function register(program: Command, context: CliContext): void {
       out.push(`  indexer config           ${result.configPath}`);
       out.push(`  database                 ${result.dbPath}`);
       out.push(`  analytics                ${result.analytics}`);
-      out.push(`  report                   ${result.report}`);
+      out.push(`  report                   ${result.reportPath ?? result.report}`);
       out.push('');
       out.push('  indexed vs ground truth:');
-      for (const c of result.counts) out.push(`    ${c.table.padEnd(28)} ${String(c.database).padStart(6)} / ${c.groundTruth}${c.database === c.groundTruth ? '' : '  MISMATCH'}`);
+      for (const c of result.counts) out.push(`    ${c.table.padEnd(34)} ${String(c.database).padStart(6)} / ${c.groundTruth}${c.database === c.groundTruth ? '' : '  MISMATCH'}`);
       out.push('');
       out.push('Try:');
       for (const q of DEMO_QUERIES) out.push(`  npx liqscope sql --database ${context.globals().database ?? '.liqscope/demo/db'} "${q}"`);

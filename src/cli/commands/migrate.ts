@@ -11,7 +11,7 @@ export function register(program: Command, context: CliContext): void {
       if (!['up', 'down', 'status'].includes(action)) {
         throw new CliError(`migrate: unknown action "${action}" (expected up, down or status)`, 2);
       }
-      const handle = await context.openDb({ migrate: false });
+      const handle = await context.openDb({ migrate: false, access: action === 'status' ? 'read' : 'write' });
       try {
         if (action === 'up') {
           const { results = [] } = await migrateToLatest(handle.db);

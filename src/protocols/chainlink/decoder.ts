@@ -1,12 +1,14 @@
 import { decodeEventLog, toEventSelector, type Hex } from 'viem';
 import { chainlinkAggregatorAbi } from '../../../abis/chainlink-aggregator.ts';
-import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
-import { emptyDecodedRows } from '../../indexer/decoder.ts';
 import type { NewOraclePrice } from '../../db/schema.ts';
-import { Registry } from '../registry.ts';
+import { emptyOutput, type Decoder, type DecodeOutput } from '../../pipeline/decode.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { RegistryView } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 import { scaleDown } from '../shared/decimal.ts';
 import { numberOption } from '../shared/options.ts';
-import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, secondsToDate, toJson } from '../shared/rows.ts';
+import { DecodeFailure, blockTimeOf, chainRowBase, decodeLogs, secondsToDate, toJson } from '../shared/rows.ts';
 
 /**
  * Chainlink aggregator decoder (shared/formats.md §5): AnswerUpdated (and OCR2 NewTransmission when
@@ -36,27 +38,21 @@ function selectedEvents(source: SourceInfo): ChainlinkEvent[] {
   return value as ChainlinkEvent[];
 }
 
-export const chainlinkDecoder: EvmDecoder = {
-  protocol: CHAINLINK,
+export function chainlinkLogFilter(source: SourceInfo): LogFilter {
+  return { topic0: selectedEvents(source).map((name) => TOPIC0[name]) };
+}
 
-  logFilter(source: SourceInfo): LogFilter {
-    return { topic0: selectedEvents(source).map((name) => TOPIC0[name]) };
-  },
-
-  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
-    const out = emptyDecodedRows();
-    if (logs.length === 0) return out;
-    const registry = await Registry.load(ctx.trx, CHAINLINK, logs[0]!.chainId);
-    for (const log of logs) {
-      const name = BY_TOPIC.get(log.topics[0]?.toLowerCase() ?? '') ?? null;
-      try {
-        if (!name) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not AnswerUpdated or NewTransmission`);
-        out.oraclePrices.push(decodeOne(name, log, ctx.source, registry));
-      } catch (error) {
-        const { event, reason } = failureReason(error, name);
-        out.decodeErrors.push(decodeErrorRow(CHAINLINK, log, ctx.source, event, reason));
-      }
-    }
+export const chainlinkDecoder: Decoder<RawLog> = {
+  // Every log decodes on its own: no join across batches.
+  usesPending: false,
+  async decode(logs, ctx): Promise<DecodeOutput> {
+    const out = emptyOutput();
+    const eventOf = (log: RawLog) => BY_TOPIC.get(log.topics[0]?.toLowerCase() ?? '') ?? null;
+    decodeLogs(CHAINLINK, logs, ctx.source, out, eventOf, (log) => {
+      const name = eventOf(log);
+      if (!name) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not AnswerUpdated or NewTransmission`);
+      out.oraclePrices.push(decodeOne(name, log, ctx.source, ctx.registry));
+    });
     return out;
   },
 };
@@ -84,7 +80,7 @@ export function decodeAnswerUpdated(log: Pick<RawLog, 'topics' | 'data'>): { cur
   return { current: raw >= TWO_255 ? raw - TWO_256 : raw, roundId: BigInt(roundTopic), updatedAt: BigInt(log.data) };
 }
 
-function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, registry: Registry): NewOraclePrice {
+function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, registry: RegistryView): NewOraclePrice {
   let answer: bigint;
   let roundId: bigint;
   let time: Date;
@@ -112,9 +108,10 @@ function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, regist
   const decimals = numberOption(source, 'decimals', market) ?? feed?.indexDecimals;
   // Spelled out rather than spread from chainRowBase: on Node 20 each property added after a spread
   // costs microseconds, which made the spread most of this function's time.
-  const { venue, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(CHAINLINK, log, source);
+  const { venue, chain, chain_id, uid, source_id, block_number, tx_hash, log_index } = chainRowBase(CHAINLINK, log, source);
   return {
     venue,
+    chain,
     chain_id,
     uid,
     source_id,
@@ -123,6 +120,8 @@ function decodeOne(name: ChainlinkEvent, log: RawLog, source: SourceInfo, regist
     log_index,
     market,
     symbol: feed?.symbol ?? null,
+    asset: feed?.asset ?? null,
+    quote: feed?.quote ?? null,
     // Without decimals the answer is stored raw and flagged rather than guessed.
     price: decimals === undefined ? answer.toString() : scaleDown(answer, decimals),
     price_raw: answer.toString(),

@@ -5,11 +5,13 @@ import {
   gmxV1UpdatePosition8Abi,
   gmxV1VaultAbi,
 } from '../../../abis/gmx-v1-vault.ts';
-import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
-import { emptyDecodedRows } from '../../indexer/decoder.ts';
-import { Registry } from '../registry.ts';
+import { emptyOutput, type Decoder, type DecodedRows, type DecodeOutput } from '../../pipeline/decode.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { RegistryView } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 import { scaleDown } from '../shared/decimal.ts';
-import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, toJson } from '../shared/rows.ts';
+import { DecodeFailure, assetColumns, blockTimeOf, chainRowBase, decodeLogs, toJson } from '../shared/rows.ts';
 
 /**
  * GMX v1 decoder (shared/formats.md §2): Vault LiquidatePosition → liquidations, Increase/DecreasePosition
@@ -39,30 +41,36 @@ const BY_TOPIC = new Map(
 
 const usd = (v: bigint) => scaleDown(v, PRECISION);
 
-export const gmxV1Decoder: EvmDecoder = {
-  protocol: GMX_V1,
-  logFilter(): LogFilter {
-    return { topic0: [...BY_TOPIC.keys()] as Hex[] };
-  },
-  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
-    const out = emptyDecodedRows();
-    if (logs.length === 0) return out;
-    const registry = await Registry.load(ctx.trx, GMX_V1, logs[0]!.chainId);
-    for (const log of logs) {
-      const spec = BY_TOPIC.get(log.topics[0]?.toLowerCase() ?? '');
-      try {
-        if (!spec) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a GMX v1 Vault/FastPriceEvents event`);
-        decodeOne(spec.kind, spec.abi, log, ctx.source, registry, out);
-      } catch (error) {
-        const { event, reason } = failureReason(error, spec?.name ?? null);
-        out.decodeErrors.push(decodeErrorRow(GMX_V1, log, ctx.source, event, reason));
-      }
-    }
+/**
+ * The second natural key of a GMX v1 liquidation, on the chain's row and the subgraph's: the position
+ * key and the block's unix second. gmx-io/gmx-subgraph keys LiquidatedPosition `<key>:<timestamp>`
+ * (gmx-arbitrum-stats/src/mapping.ts, _storeLiquidatedPosition); a position is liquidated once, so the
+ * pair identifies the liquidation.
+ */
+export function gmxV1LiquidationMatchKey(positionKey: string, time: Date): string {
+  return `position:${positionKey.toLowerCase()}:${Math.floor(time.getTime() / 1000)}`;
+}
+
+export function gmxV1LogFilter(): LogFilter {
+  return { topic0: [...BY_TOPIC.keys()] as Hex[] };
+}
+
+export const gmxV1Decoder: Decoder<RawLog> = {
+  // Every log decodes on its own: no join across batches.
+  usesPending: false,
+  async decode(logs, ctx): Promise<DecodeOutput> {
+    const out = emptyOutput();
+    const specOf = (log: RawLog) => BY_TOPIC.get(log.topics[0]?.toLowerCase() ?? '');
+    decodeLogs(GMX_V1, logs, ctx.source, out, (log) => specOf(log)?.name ?? null, (log) => {
+      const spec = specOf(log);
+      if (!spec) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a GMX v1 Vault/FastPriceEvents event`);
+      decodeOne(spec.kind, spec.abi, log, ctx.source, ctx.registry, out);
+    });
     return out;
   },
 };
 
-function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, registry: Registry, out: DecodedRows): void {
+function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, registry: RegistryView, out: DecodedRows): void {
   const decoded = decodeEventLog({ abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
   const a = decoded.args as unknown as Record<string, unknown>;
   const name = String(decoded.eventName);
@@ -78,6 +86,7 @@ function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, r
         ...base,
         market,
         symbol: info?.symbol ?? null,
+        ...assetColumns(info),
         account: addr('account'),
         liquidator: null,
         side: a.isLong ? 'long' : 'short',
@@ -95,6 +104,8 @@ function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, r
         fee_usd: null,
         bad_debt_usd: null,
         time,
+        // The identity the subgraph's LiquidatedPosition (no transaction in it) shares with this row.
+        match_key: gmxV1LiquidationMatchKey(a.key as string, time),
         flags: info ? [] : ['unknown_market'],
         extra: toJson({
           key: (a.key as string).toLowerCase(),
@@ -114,6 +125,7 @@ function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, r
         ...base,
         market,
         symbol: info?.symbol ?? null,
+        ...assetColumns(info),
         account: addr('account'),
         side: a.isLong ? 'long' : 'short',
         action: kind === 'IncreasePosition' ? 'increase' : 'decrease',
@@ -145,7 +157,7 @@ function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, r
         kind: 'position_update',
         value: usd(big('size')),
         time,
-        data: toJson({
+        extra: toJson({
           key: (a.key as string).toLowerCase(),
           variant: kind === 'UpdatePosition8' ? 8 : 7,
           size: big('size'),
@@ -168,6 +180,7 @@ function decodeOne(kind: EventKind, abi: Abi, log: RawLog, source: SourceInfo, r
         ...base,
         market: token,
         symbol: info?.symbol ?? null,
+        ...assetColumns(info),
         price: usd(price),
         price_min: null,
         price_max: null,

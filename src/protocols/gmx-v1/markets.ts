@@ -1,4 +1,5 @@
-import type { MarketInfo } from '../registry-types.ts';
+import type { MarketInfo } from '../../pipeline/registry.ts';
+import { assetAndQuote } from '../../pipeline/assets.ts';
 import { GMX_TOKENS } from '../gmx-v2/tokens.ts';
 
 /**
@@ -26,6 +27,7 @@ export const GMX_V1_MARKETS: MarketInfo[] = indexTokens.map(([chainId, address, 
     chainId,
     market: indexToken,
     symbol,
+    ...assetAndQuote(symbol),
     indexToken,
     ...(token ? { indexDecimals: token.decimals } : {}),
     extra: token ? { indexSymbol: token.symbol } : {},

@@ -1,6 +1,6 @@
 import { keccak256, toHex, type Hex } from 'viem';
 import { gmxEventEmitterAbi } from '../../../abis/gmx-v2-event-emitter.ts';
-import type { RawLog } from '../../indexer/decoder.ts';
+import type { RawLog } from '../../pipeline/records.ts';
 import { DecodeFailure } from '../shared/rows.ts';
 import { ITEM_KINDS, type ItemKind } from './event-names.ts';
 import type { GmxEmitter } from './encode.ts';

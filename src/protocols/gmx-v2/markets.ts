@@ -1,4 +1,5 @@
-import type { MarketInfo } from '../registry-types.ts';
+import type { MarketInfo } from '../../pipeline/registry.ts';
+import { assetAndQuote } from '../../pipeline/assets.ts';
 import { GMX_TOKENS } from './tokens.ts';
 
 /**
@@ -70,6 +71,7 @@ function toInfo(chainId: number, rows: typeof arbitrum): MarketInfo[] {
       chainId,
       market: market.toLowerCase(),
       symbol: symbol!,
+      ...assetAndQuote(symbol!),
       indexToken,
       indexDecimals: token.decimals,
       longToken: long.toLowerCase(),

@@ -1,4 +1,5 @@
-import type { TokenInfo } from '../registry-types.ts';
+import type { TokenInfo } from '../../pipeline/registry.ts';
+import { canonicalAsset } from '../../pipeline/assets.ts';
 
 /**
  * Tokens of the GMX v2 markets on Arbitrum (42161) and Avalanche (43114): address, symbol, decimals.
@@ -66,7 +67,7 @@ const avalanche: [string, string, number][] = [
 ];
 
 function toInfo(chainId: number, rows: [string, string, number][]): TokenInfo[] {
-  return rows.map(([address, symbol, decimals]) => ({ chainId, address: address.toLowerCase(), symbol, decimals }));
+  return rows.map(([address, symbol, decimals]) => ({ chainId, address: address.toLowerCase(), symbol, decimals, asset: canonicalAsset(symbol) }));
 }
 
 export const GMX_TOKENS: TokenInfo[] = [...toInfo(42161, arbitrum), ...toInfo(43114, avalanche)];

@@ -1,12 +1,14 @@
 import { decodeEventLog, toEventSelector, type Hex } from 'viem';
 import { pythAbi } from '../../../abis/pyth.ts';
-import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
-import { emptyDecodedRows } from '../../indexer/decoder.ts';
 import type { NewOraclePrice } from '../../db/schema.ts';
-import { Registry } from '../registry.ts';
+import { emptyOutput, type Decoder, type DecodeOutput } from '../../pipeline/decode.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { RegistryView } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 import { scaleDown } from '../shared/decimal.ts';
 import { numberOption } from '../shared/options.ts';
-import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, secondsToDate, toJson } from '../shared/rows.ts';
+import { DecodeFailure, assetColumns, blockTimeOf, chainRowBase, decodeLogs, secondsToDate, toJson } from '../shared/rows.ts';
 
 /**
  * Pyth decoder (shared/formats.md §5): PriceFeedUpdate(id, publishTime, price, conf) → oracle_prices.
@@ -16,36 +18,29 @@ import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason
 export const PYTH = 'pyth';
 const PRICE_FEED_UPDATE = toEventSelector(pythAbi[0]).toLowerCase();
 
-export const pythDecoder: EvmDecoder = {
-  protocol: PYTH,
+export function pythLogFilter(source: SourceInfo): LogFilter {
+  const ids = source.options.priceIds;
+  if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && /^0x[0-9a-fA-F]{64}$/.test(id)))) {
+    throw new Error(`source ${source.id}: option "priceIds" must be a list of 32-byte hex price ids`);
+  }
+  return { topic0: [PRICE_FEED_UPDATE as Hex], ...(ids ? { topic1: (ids as string[]).map((id) => id.toLowerCase() as Hex) } : {}) };
+}
 
-  logFilter(source: SourceInfo): LogFilter {
-    const ids = source.options.priceIds;
-    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && /^0x[0-9a-fA-F]{64}$/.test(id)))) {
-      throw new Error(`source ${source.id}: option "priceIds" must be a list of 32-byte hex price ids`);
-    }
-    return { topic0: [PRICE_FEED_UPDATE as Hex], ...(ids ? { topic1: (ids as string[]).map((id) => id.toLowerCase() as Hex) } : {}) };
-  },
-
-  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
-    const out = emptyDecodedRows();
-    if (logs.length === 0) return out;
-    const registry = await Registry.load(ctx.trx, PYTH, logs[0]!.chainId);
-    for (const log of logs) {
-      const known = log.topics[0]?.toLowerCase() === PRICE_FEED_UPDATE;
-      try {
-        if (!known) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not PriceFeedUpdate`);
-        out.oraclePrices.push(decodeOne(log, ctx.source, registry));
-      } catch (error) {
-        const { event, reason } = failureReason(error, known ? 'PriceFeedUpdate' : null);
-        out.decodeErrors.push(decodeErrorRow(PYTH, log, ctx.source, event, reason));
-      }
-    }
+export const pythDecoder: Decoder<RawLog> = {
+  // Every log decodes on its own: no join across batches.
+  usesPending: false,
+  async decode(logs, ctx): Promise<DecodeOutput> {
+    const out = emptyOutput();
+    const known = (log: RawLog) => log.topics[0]?.toLowerCase() === PRICE_FEED_UPDATE;
+    decodeLogs(PYTH, logs, ctx.source, out, (log) => (known(log) ? 'PriceFeedUpdate' : null), (log) => {
+      if (!known(log)) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not PriceFeedUpdate`);
+      out.oraclePrices.push(decodeOne(log, ctx.source, ctx.registry));
+    });
     return out;
   },
 };
 
-function decodeOne(log: RawLog, source: SourceInfo, registry: Registry): NewOraclePrice {
+function decodeOne(log: RawLog, source: SourceInfo, registry: RegistryView): NewOraclePrice {
   const name = 'PriceFeedUpdate';
   const { args } = decodeEventLog({ abi: pythAbi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
   const id = args.id.toLowerCase();
@@ -57,6 +52,7 @@ function decodeOne(log: RawLog, source: SourceInfo, registry: Registry): NewOrac
     ...chainRowBase(PYTH, log, source),
     market: id,
     symbol: feed?.symbol ?? null,
+    ...assetColumns(feed),
     price: decimals === undefined ? args.price.toString() : scaleDown(args.price, decimals),
     price_raw: args.price.toString(),
     decimals: decimals ?? null,

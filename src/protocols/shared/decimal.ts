@@ -36,3 +36,25 @@ export function mulScaled(a: bigint, b: bigint, decimals: number): string {
 export function abs(value: bigint): bigint {
   return value < 0n ? -value : value;
 }
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * `a × b` for two decimal strings (`px × sz` of an off-chain fill), exact: both become integers of
+ * their own scale, and the product has the sum of the scales. Trailing fractional zeros are trimmed.
+ * Accepts only plain decimals (`-12.5`, `0.001`); anything else (exponents, `.5`, blanks) throws.
+ * @example mulDecimal('104582.5', '0.0123') === '1286.36475'
+ */
+export function mulDecimal(a: string, b: string): string {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  return scaleDown(x.units * y.units, x.scale + y.scale);
+}
+
+function parseDecimal(text: string): { units: bigint; scale: number } {
+  const m = DECIMAL.exec(text);
+  if (!m) throw new Error(`not a decimal number: ${JSON.stringify(text)}`);
+  const fraction = m[3] ?? '';
+  const units = BigInt(m[2]! + fraction);
+  return { units: m[1] ? -units : units, scale: fraction.length };
+}

@@ -1,4 +1,4 @@
-import type { SourceInfo } from '../../indexer/decoder.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 
 /**
  * Reads a per-address number option such as Chainlink `decimals` (a number for every address of the

@@ -1,6 +1,9 @@
 import type { Hex } from 'viem';
-import type { RawLog, SourceInfo } from '../../indexer/decoder.ts';
 import type { NewDecodeError } from '../../db/schema.ts';
+import type { DecodeOutput } from '../../pipeline/decode.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { MarketInfo } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 
 /**
  * A log that cannot be decoded. Decoders throw it inside their per-log decoding and turn it into a
@@ -19,6 +22,7 @@ export class DecodeFailure extends Error {
 /** The columns every on-chain fact row shares (natural key `venue, chain_id, uid`). */
 export interface ChainRowBase {
   venue: string;
+  chain: string;
   chain_id: number;
   uid: string;
   source_id: string;
@@ -34,6 +38,7 @@ export function logUid(log: Pick<RawLog, 'txHash' | 'logIndex'>): string {
 export function chainRowBase(venue: string, log: RawLog, source: SourceInfo): ChainRowBase {
   return {
     venue,
+    chain: source.chain,
     chain_id: log.chainId,
     uid: logUid(log),
     source_id: source.id,
@@ -90,4 +95,32 @@ export function failureReason(error: unknown, fallbackEvent: string | null): { e
 
 export function topic0Of(log: RawLog): Hex | undefined {
   return log.topics[0]?.toLowerCase() as Hex | undefined;
+}
+
+/** The venue-neutral columns of a row about a known market: canonical asset and quote (null when unknown). */
+export function assetColumns(market: Pick<MarketInfo, 'asset' | 'quote'> | undefined): { asset: string | null; quote: string | null } {
+  return { asset: market?.asset ?? null, quote: market?.quote ?? null };
+}
+
+/**
+ * The loop every log decoder repeats: decode each log with `decodeOne`; a log it cannot decode becomes a
+ * `decode_errors` row naming the event (`eventOf` names it when the log is recognised) and the reason,
+ * and the batch goes on.
+ */
+export function decodeLogs(
+  protocol: string,
+  logs: readonly RawLog[],
+  source: SourceInfo,
+  out: DecodeOutput,
+  eventOf: (log: RawLog) => string | null,
+  decodeOne: (log: RawLog) => void,
+): void {
+  for (const log of logs) {
+    try {
+      decodeOne(log);
+    } catch (error) {
+      const { event, reason } = failureReason(error, eventOf(log));
+      out.decodeErrors.push(decodeErrorRow(protocol, log, source, event, reason));
+    }
+  }
 }

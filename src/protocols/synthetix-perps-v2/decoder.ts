@@ -1,10 +1,12 @@
 import { decodeEventLog, toEventSelector, type Abi, type Hex } from 'viem';
 import { synthetixPerpsV2Abi, synthetixPerpsV2LegacyAbi } from '../../../abis/synthetix-perps.ts';
-import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
-import { emptyDecodedRows } from '../../indexer/decoder.ts';
-import { Registry } from '../registry.ts';
+import { emptyOutput, type Decoder, type DecodedRows, type DecodeOutput } from '../../pipeline/decode.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { RegistryView } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 import { abs, mulScaled, scaleDown } from '../shared/decimal.ts';
-import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, toJson } from '../shared/rows.ts';
+import { DecodeFailure, assetColumns, blockTimeOf, chainRowBase, decodeLogs, toJson } from '../shared/rows.ts';
 
 /**
  * Synthetix PerpsV2 decoder (shared/formats.md §4): PositionLiquidated, both versions (8 arguments with
@@ -21,30 +23,26 @@ const TOPICS = new Map<string, { abi: Abi; legacy: boolean }>([
   [toEventSelector(LEGACY).toLowerCase(), { abi: [LEGACY], legacy: true }],
 ]);
 
-export const synthetixPerpsV2Decoder: EvmDecoder = {
-  protocol: SYNTHETIX_V2,
-  logFilter(): LogFilter {
-    return { topic0: [...TOPICS.keys()] as Hex[] };
-  },
-  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
-    const out = emptyDecodedRows();
-    if (logs.length === 0) return out;
-    const registry = await Registry.load(ctx.trx, SYNTHETIX_V2, logs[0]!.chainId);
-    for (const log of logs) {
-      const spec = TOPICS.get(log.topics[0]?.toLowerCase() ?? '');
-      try {
-        if (!spec) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a PerpsV2 PositionLiquidated`);
-        decodeOne(spec.abi, spec.legacy, log, ctx.source, registry, out);
-      } catch (error) {
-        const { event, reason } = failureReason(error, spec ? 'PositionLiquidated' : null);
-        out.decodeErrors.push(decodeErrorRow(SYNTHETIX_V2, log, ctx.source, event, reason));
-      }
-    }
+export function synthetixPerpsV2LogFilter(): LogFilter {
+  return { topic0: [...TOPICS.keys()] as Hex[] };
+}
+
+export const synthetixPerpsV2Decoder: Decoder<RawLog> = {
+  // Every log decodes on its own: no join across batches.
+  usesPending: false,
+  async decode(logs, ctx): Promise<DecodeOutput> {
+    const out = emptyOutput();
+    const specOf = (log: RawLog) => TOPICS.get(log.topics[0]?.toLowerCase() ?? '');
+    decodeLogs(SYNTHETIX_V2, logs, ctx.source, out, (log) => (specOf(log) ? 'PositionLiquidated' : null), (log) => {
+      const spec = specOf(log);
+      if (!spec) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a PerpsV2 PositionLiquidated`);
+      decodeOne(spec.abi, spec.legacy, log, ctx.source, ctx.registry, out);
+    });
     return out;
   },
 };
 
-function decodeOne(abi: Abi, legacy: boolean, log: RawLog, source: SourceInfo, registry: Registry, out: DecodedRows): void {
+function decodeOne(abi: Abi, legacy: boolean, log: RawLog, source: SourceInfo, registry: RegistryView, out: DecodedRows): void {
   const { args } = decodeEventLog({ abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
   const a = args as unknown as Record<string, bigint | string>;
   const size = a.size as bigint;
@@ -60,6 +58,7 @@ function decodeOne(abi: Abi, legacy: boolean, log: RawLog, source: SourceInfo, r
     ...chainRowBase(SYNTHETIX_V2, log, source),
     market,
     symbol: info?.symbol ?? null,
+    ...assetColumns(info),
     account: (a.account as string).toLowerCase(),
     liquidator: (a.liquidator as string).toLowerCase(),
     side: size > 0n ? 'long' : 'short',

@@ -1,4 +1,5 @@
-import type { MarketInfo } from '../registry-types.ts';
+import type { MarketInfo } from '../../pipeline/registry.ts';
+import { assetAndQuote } from '../../pipeline/assets.ts';
 
 /**
  * Synthetix PerpsV2 market proxies on Optimism (chain 10): the address every PerpsV2 event of the
@@ -20,5 +21,6 @@ export const SYNTHETIX_V2_MARKETS: MarketInfo[] = proxies.map(([proxy, symbol]) 
   chainId: 10,
   market: proxy.toLowerCase(),
   symbol,
+  ...assetAndQuote(symbol),
   indexDecimals: 18,
 }));

@@ -1,10 +1,12 @@
 import { decodeEventLog, toEventSelector, type Hex } from 'viem';
 import { synthetixPerpsV3Abi } from '../../../abis/synthetix-perps.ts';
-import type { DecodeContext, DecodedRows, EvmDecoder, LogFilter, RawLog, SourceInfo } from '../../indexer/decoder.ts';
-import { emptyDecodedRows } from '../../indexer/decoder.ts';
-import { Registry } from '../registry.ts';
+import { emptyOutput, type Decoder, type DecodedRows, type DecodeOutput } from '../../pipeline/decode.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import type { RegistryView } from '../../pipeline/registry.ts';
+import type { SourceInfo } from '../../pipeline/source-info.ts';
 import { abs, scaleDown } from '../shared/decimal.ts';
-import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason, toJson } from '../shared/rows.ts';
+import { DecodeFailure, assetColumns, blockTimeOf, chainRowBase, decodeLogs, toJson } from '../shared/rows.ts';
 
 /**
  * Synthetix v3 perps decoder (shared/formats.md §4), emitted by the PerpsMarketProxy:
@@ -12,7 +14,7 @@ import { DecodeFailure, blockTimeOf, chainRowBase, decodeErrorRow, failureReason
  * (account = account id, market = market id, 18 decimals); AccountLiquidationAttempt and its pre-2023-12
  * name AccountLiquidated → venue_events 'account_liquidation' (the keeper reward).
  * The event has no side: it is taken from the sign of the remaining position; a full liquidation
- * (remaining 0) is flagged `side_unknown` and stored as 'long' — UNVERIFIED, see the flag.
+ * (remaining 0) has side NULL and the flag `side_unknown` rather than a made-up side.
  */
 export const SYNTHETIX_V3 = 'synthetix-perps-v3';
 const D = 18;
@@ -22,30 +24,25 @@ const TOPICS = new Map(
     .map((e) => [toEventSelector(e).toLowerCase(), e.name] as const),
 );
 
-export const synthetixPerpsV3Decoder: EvmDecoder = {
-  protocol: SYNTHETIX_V3,
-  logFilter(): LogFilter {
-    return { topic0: [...TOPICS.keys()] as Hex[] };
-  },
-  async decode(logs: readonly RawLog[], ctx: DecodeContext): Promise<DecodedRows> {
-    const out = emptyDecodedRows();
-    if (logs.length === 0) return out;
-    const registry = await Registry.load(ctx.trx, SYNTHETIX_V3, logs[0]!.chainId);
-    for (const log of logs) {
-      const name = TOPICS.get(log.topics[0]?.toLowerCase() ?? '') ?? null;
-      try {
-        if (!name) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a v3 perps liquidation event`);
-        decodeOne(log, ctx.source, registry, out);
-      } catch (error) {
-        const { event, reason } = failureReason(error, name);
-        out.decodeErrors.push(decodeErrorRow(SYNTHETIX_V3, log, ctx.source, event, reason));
-      }
-    }
+export function synthetixPerpsV3LogFilter(): LogFilter {
+  return { topic0: [...TOPICS.keys()] as Hex[] };
+}
+
+export const synthetixPerpsV3Decoder: Decoder<RawLog> = {
+  // Every log decodes on its own: no join across batches.
+  usesPending: false,
+  async decode(logs, ctx): Promise<DecodeOutput> {
+    const out = emptyOutput();
+    const nameOf = (log: RawLog) => TOPICS.get(log.topics[0]?.toLowerCase() ?? '') ?? null;
+    decodeLogs(SYNTHETIX_V3, logs, ctx.source, out, nameOf, (log) => {
+      if (!nameOf(log)) throw new DecodeFailure(null, `unknown topic0 ${log.topics[0] ?? '(none)'}: not a v3 perps liquidation event`);
+      decodeOne(log, ctx.source, ctx.registry, out);
+    });
     return out;
   },
 };
 
-function decodeOne(log: RawLog, source: SourceInfo, registry: Registry, out: DecodedRows): void {
+function decodeOne(log: RawLog, source: SourceInfo, registry: RegistryView, out: DecodedRows): void {
   const decoded = decodeEventLog({ abi: synthetixPerpsV3Abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
   const base = chainRowBase(SYNTHETIX_V3, log, source);
   const time = blockTimeOf(log, decoded.eventName);
@@ -59,9 +56,10 @@ function decodeOne(log: RawLog, source: SourceInfo, registry: Registry, out: Dec
       ...base,
       market,
       symbol: info?.symbol ?? null,
+      ...assetColumns(info),
       account: accountId.toString(),
       liquidator: null,
-      side: currentPositionSize < 0n ? 'short' : 'long',
+      side: currentPositionSize === 0n ? null : currentPositionSize < 0n ? 'short' : 'long',
       size: scaleDown(amountLiquidated, D),
       size_raw: amountLiquidated.toString(),
       size_usd: null,
@@ -89,7 +87,7 @@ function decodeOne(log: RawLog, source: SourceInfo, registry: Registry, out: Dec
       kind: 'account_liquidation',
       value: scaleDown(reward, D),
       time,
-      data: toJson({ accountId, reward, fullLiquidation, event: decoded.eventName }),
+      extra: toJson({ accountId, reward, fullLiquidation, event: decoded.eventName }),
     });
     return;
   }

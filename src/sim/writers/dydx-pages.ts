@@ -1,18 +1,23 @@
 import { keccak256, stringToHex } from 'viem';
+import type { BackgroundFill } from '../background.ts';
 import type { GroundTruth, GtAdl, GtLiquidation } from '../ground-truth.ts';
+import { dec, mulDec, USD_PLACES } from '../units.ts';
+import type { DydxMarketDataIndex } from './output-summaries.ts';
 
 /**
  * dYdX v4 indexer-shaped pages (formats.md §7), newest first, paged backwards by height, as
  * `GET /v4/fills?address=…&subaccountNumber=0` and `GET /v4/trades/perpetualMarket/:ticker`
  * answer them. A local HTTP server can serve these files as they are.
  * Fill types: a book liquidation is LIQUIDATED (liquidated subaccount, taker) + LIQUIDATION (the
- * maker); deleveraging is DELEVERAGED (the liquidated subaccount) + OFFSETTING (the ADL'd one).
+ * maker); deleveraging is DELEVERAGED (the liquidated subaccount) + OFFSETTING (the ADL'd one); an
+ * ordinary trade is LIMIT for both its taker and its maker. The trades endpoint lists taker fills
+ * only: one row per trade.
  */
 export interface DydxFill {
   id: string;
   side: 'BUY' | 'SELL';
   liquidity: 'TAKER' | 'MAKER';
-  type: 'LIQUIDATED' | 'LIQUIDATION' | 'DELEVERAGED' | 'OFFSETTING';
+  type: 'LIMIT' | 'LIQUIDATED' | 'LIQUIDATION' | 'DELEVERAGED' | 'OFFSETTING';
   market: string;
   marketType: 'PERPETUAL';
   price: string;
@@ -24,7 +29,10 @@ export interface DydxFill {
 }
 
 /** Synthetic height of scenario time 0 (dYdX v4 blocks are about a second apart). */
-const BASE_HEIGHT = 61_000_000;
+export const DYDX_BASE_HEIGHT = 61_000_000;
+/** dYdX v4 tier-1 fees on ordinary trades: taker 0.05 %, maker 0.01 % of the notional. */
+export const DYDX_TAKER_FEE = 0.0005;
+export const DYDX_MAKER_FEE = 0.0001;
 export const DYDX_PAGE_LIMIT = 100;
 /** The market-maker subaccount that takes book liquidations (not a simulated trader). */
 export const DYDX_MAKER = 'dydx1simmarketmaker0000000000000000000000';
@@ -34,12 +42,16 @@ const uuid = (label: string): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
-export function dydxFiles(gt: GroundTruth): Map<string, string> {
+/** The height of a scenario time (one block per second from DYDX_BASE_HEIGHT; earlier times count down). */
+export const dydxHeight = (startMs: number, timeMs: number): number => DYDX_BASE_HEIGHT + Math.floor((timeMs - startMs) / 1000);
+
+/** `marketData` (candles and historical funding, written by dydx-market-data.ts) is listed in the same index. */
+export function dydxFiles(gt: GroundTruth, background: readonly BackgroundFill[], marketData: DydxMarketDataIndex | null = null): Map<string, string> {
   const venues = new Set(gt.venues.filter((v) => v.kind === 'dydx').map((v) => v.id));
   const files = new Map<string, string>();
   if (venues.size === 0) return files;
   const startMs = Date.parse(gt.scenario.start);
-  const height = (timeMs: number) => String(BASE_HEIGHT + Math.floor((timeMs - startMs) / 1000));
+  const height = (timeMs: number) => String(dydxHeight(startMs, timeMs));
   const fillsByAddress = new Map<string, DydxFill[]>();
   const tradesByMarket = new Map<string, { id: string; side: string; size: string; price: string; type: string; createdAt: string; createdAtHeight: string }[]>();
   const add = (address: string, f: DydxFill) => {
@@ -57,12 +69,30 @@ export function dydxFiles(gt: GroundTruth): Map<string, string> {
     subaccountNumber: 0,
   });
   const adlById = new Map(gt.adlEvents.map((a) => [a.id, a]));
+  const tradesOf = (ticker: string) => {
+    if (!tradesByMarket.has(ticker)) tradesByMarket.set(ticker, []);
+    return tradesByMarket.get(ticker)!;
+  };
+  const writeBackground = (b: BackgroundFill) => {
+    const ticker = `${b.market}-USD`;
+    const takerSide = b.takerBuys ? 'BUY' : 'SELL';
+    const notional = Number(mulDec(b.size, b.price, USD_PLACES));
+    const row = { market: ticker, marketType: 'PERPETUAL' as const, price: b.price, size: b.size, createdAt: b.time, createdAtHeight: height(b.timeMs), subaccountNumber: 0 };
+    add(b.taker, { id: uuid(`dydx-bg:${b.seq}:taker`), side: takerSide, liquidity: 'TAKER', type: 'LIMIT', fee: dec(notional * DYDX_TAKER_FEE, USD_PLACES), ...row });
+    add(b.maker, { id: uuid(`dydx-bg:${b.seq}:maker`), side: b.takerBuys ? 'SELL' : 'BUY', liquidity: 'MAKER', type: 'LIMIT', fee: dec(notional * DYDX_MAKER_FEE, USD_PLACES), ...row });
+    tradesOf(ticker).push({ id: uuid(`dydx-bg-trade:${b.seq}`), side: takerSide, size: b.size, price: b.price, type: 'LIMIT', createdAt: b.time, createdAtHeight: height(b.timeMs) });
+  };
+  // written in time order (ordinary trades of a step before its liquidations), so that within one
+  // height the later-written row is the newer one
+  const ordinary = background.filter((b) => venues.has(b.venue));
+  let next = 0;
   for (const l of gt.liquidations) {
     if (!venues.has(l.venue)) continue;
+    while (next < ordinary.length && ordinary[next]!.timeMs <= l.timeMs) writeBackground(ordinary[next++]!);
     const closing = l.side === 'long' ? 'SELL' : 'BUY';
     const opposite = closing === 'SELL' ? 'BUY' : 'SELL';
     const ticker = `${l.market}-USD`;
-    if (!tradesByMarket.has(ticker)) tradesByMarket.set(ticker, []);
+    tradesOf(ticker);
     if (l.adlId) {
       const adl = adlById.get(l.adlId)!;
       add(l.account, { ...base(l, 'deleveraged'), side: closing, liquidity: 'TAKER', type: 'DELEVERAGED', fee: '0' });
@@ -74,6 +104,7 @@ export function dydxFiles(gt: GroundTruth): Map<string, string> {
       tradesByMarket.get(ticker)!.push({ id: uuid(`dydx-trade:${l.id}`), side: closing, size: l.size, price: l.price, type: 'LIQUIDATED', createdAt: l.time, createdAtHeight: height(l.timeMs) });
     }
   }
+  while (next < ordinary.length) writeBackground(ordinary[next++]!);
   const pages = <T extends { createdAtHeight: string }>(rows: T[]): T[][] => {
     // newest first (by height, then latest written), as the indexer pages backwards
     const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => Number(b.r.createdAtHeight) - Number(a.r.createdAtHeight) || b.i - a.i).map((x) => x.r);
@@ -96,6 +127,6 @@ export function dydxFiles(gt: GroundTruth): Map<string, string> {
     ps.forEach((trades, i) => files.set(`dydx/v4/trades/perpetualMarket/${ticker}/page-${i + 1}.json`, `${JSON.stringify({ trades })}\n`));
     index.markets.push({ ticker, trades: tradesByMarket.get(ticker)!.length, pages: ps.length });
   }
-  files.set('dydx/index.json', `${JSON.stringify(index, null, 2)}\n`);
+  files.set('dydx/index.json', `${JSON.stringify({ ...index, ...(marketData ?? {}) }, null, 2)}\n`);
   return files;
 }

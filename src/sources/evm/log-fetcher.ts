@@ -1,7 +1,11 @@
 import type { Address, Hex } from 'viem';
 import { numberToHex } from 'viem';
-import type { LogFilter, RawLog } from '../../indexer/decoder.ts';
+import type { LogFilter } from '../../pipeline/protocol.ts';
+import type { RawLog } from '../../pipeline/records.ts';
+import { logger } from '../../logger.ts';
+import { backoffDelay, sleep } from '../../util/backoff.ts';
 import { getHeaders } from './block-headers.ts';
+import { checkLogsAgainstHeaders, RequestChecker } from './log-checks.ts';
 import type { RangeSizer } from './range-sizer.ts';
 import type { EvmRpcClient } from './rpc-client.ts';
 import { RangeRefusalError } from './rpc-errors.ts';
@@ -10,6 +14,27 @@ import { parseLogsPage, type BlockHeader } from './rpc-types.ts';
 /** The chain moved under us while a range was fetched (reorg in flight): refetch from the cursor. */
 export class ChainMovedError extends Error {
   override name = 'ChainMovedError';
+}
+
+/**
+ * An endpoint's answer contradicts its own request or the chain's headers while the chain did not move:
+ * a lying or broken provider, not a reorg. The fetcher retries the range (failing over when it can) and
+ * keeps nothing of the answer.
+ */
+export class InconsistentResponseError extends Error {
+  override name = 'InconsistentResponseError';
+  constructor(
+    message: string,
+    /** The endpoint that answered, as it may be printed (never its URL). */
+    readonly endpoint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every attempt at a range got an inconsistent answer: the run stops rather than store a lie. */
+export class LyingProviderError extends Error {
+  override name = 'LyingProviderError';
 }
 
 /** A contiguous block range, fully fetched and checked for consistency. */
@@ -30,6 +55,12 @@ export interface LogFetcherOptions {
   filter: LogFilter;
   /** Parallel eth_getLogs requests. */
   concurrency: number;
+  /** Attempts at a range whose answers are inconsistent before giving up (default: 3 + the number of endpoints). */
+  inconsistentAttempts?: number;
+  /** Backoff between those attempts (defaults 250 ms doubling, at most 5 s). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,11 +70,15 @@ export interface LogFetcherOptions {
  * not grow with the length of the range.
  */
 export class LogFetcher {
+  private readonly checker: RequestChecker;
+
   constructor(
     private readonly client: EvmRpcClient,
     private readonly sizer: RangeSizer,
     private readonly options: LogFetcherOptions,
-  ) {}
+  ) {
+    this.checker = new RequestChecker(options.addresses, options.filter);
+  }
 
   async *stream(from: bigint, to: bigint): AsyncGenerator<FetchedChunk> {
     const queue: { promise: Promise<FetchedChunk> }[] = [];
@@ -81,25 +116,53 @@ export class LogFetcher {
     );
   }
 
+  /**
+   * Fetches a range, retrying it while the answers are inconsistent: with backoff, and on the next
+   * endpoint when there is one. Gives up with LyingProviderError naming the endpoints, the range and the
+   * last inconsistency; a lie never reaches the runner's reorg path (ChainMovedError) nor the store.
+   */
   private async fetchChunk(from: bigint, to: bigint): Promise<FetchedChunk> {
+    const attempts = this.options.inconsistentAttempts ?? 3 + this.client.endpointCount;
+    const endpoints: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fetchChunkOnce(from, to);
+      } catch (error) {
+        if (!(error instanceof InconsistentResponseError)) throw error;
+        if (!endpoints.includes(error.endpoint)) endpoints.push(error.endpoint);
+        if (attempt >= attempts) {
+          throw new LyingProviderError(
+            `the RPC provider is lying or broken: ${error.endpoint} answered for blocks ${from}–${to} inconsistently on ${attempt} attempts ` +
+              `(endpoints that did: ${endpoints.join(', ')}); last: ${error.message}. Nothing of these blocks was stored.`,
+          );
+        }
+        logger.warn({ endpoint: error.endpoint, from: from.toString(), to: to.toString(), attempt }, `rejected an inconsistent RPC answer, retrying: ${error.message}`);
+        if (this.client.currentEndpoint === error.endpoint) this.client.failover(`its answer for blocks ${from}–${to} was inconsistent`);
+        await sleep(backoffDelay(attempt - 1, this.options.backoffBaseMs ?? 250, this.options.backoffMaxMs ?? 5_000), this.options.signal);
+      }
+    }
+  }
+
+  private async fetchChunkOnce(from: bigint, to: bigint): Promise<FetchedChunk> {
     const before = await getHeaders(this.client, [from, to]);
     const lastBefore = before.get(to);
     if (!lastBefore) throw new ChainMovedError(`block ${to} is not on the chain (any more)`);
 
     const logs: RawLog[] = [];
+    /** Which endpoint answered which part of the range, to name the liar. */
+    const answeredBy: { end: bigint; endpoint: string }[] = [];
     let start = from;
     while (start <= to) {
       const span = BigInt(this.sizer.next());
       const end = start + span - 1n > to ? to : start + span - 1n;
       try {
         const page = await this.getLogs(start, end);
-        this.sizer.onSuccess(Number(end - start + 1n));
-        for (const log of page) {
-          if (log.blockNumber < start || log.blockNumber > end) {
-            throw new ChainMovedError(`eth_getLogs [${start}, ${end}] returned a log of block ${log.blockNumber}`);
-          }
-          logs.push(log);
-        }
+        const endpoint = this.client.currentEndpoint;
+        this.sizer.onSuccess(Number(end - start + 1n), responseLoad(page));
+        const problem = this.checker.check(start, end, page);
+        if (problem) throw new InconsistentResponseError(`eth_getLogs [${start}, ${end}] ${problem}`, endpoint);
+        answeredBy.push({ end, endpoint });
+        for (const log of page) logs.push(log);
         start = end + 1n;
       } catch (error) {
         if (!(error instanceof RangeRefusalError)) throw error;
@@ -111,20 +174,29 @@ export class LogFetcher {
     const numbers = new Set<bigint>([from, to]);
     for (const log of logs) numbers.add(log.blockNumber);
     const fetched = await getHeaders(this.client, numbers);
-    const headers = new Map<bigint, BlockHeader>();
-    for (const [n, header] of fetched) {
-      if (!header) throw new ChainMovedError(`block ${n} disappeared while its range was fetched`);
-      headers.set(n, header);
-    }
-    const last = headers.get(to)!;
+    const last = fetched.get(to);
     // Same hash at `to` before and after the logs were read: by the hash chain, every block of the
     // range belonged to one branch throughout, so the logs are consistent.
+    if (!last) throw new ChainMovedError(`block ${to} disappeared while its range was fetched`);
     if (last.hash !== lastBefore.hash) throw new ChainMovedError(`block ${to} changed hash while its range was fetched`);
+    // The chain did not move, so a log its block's header denies (another hash, absent from the bloom)
+    // is the provider's fault.
+    const denied = checkLogsAgainstHeaders(logs, fetched);
+    if (denied) {
+      const endpoint = answeredBy.find((page) => denied.log.blockNumber <= page.end)?.endpoint ?? this.client.currentEndpoint;
+      throw new InconsistentResponseError(`eth_getLogs [${from}, ${to}] ${denied.problem} (the chain did not move: block ${to} kept hash ${last.hash})`, endpoint);
+    }
+    const headers = new Map<bigint, BlockHeader>();
+    for (const [n, header] of fetched) {
+      // Only `from` can still be null here (`to` and every log's block were checked above): a block
+      // below one that kept its hash cannot vanish, so the node contradicts itself.
+      if (!header) throw new InconsistentResponseError(`eth_getBlockByNumber says block ${n} does not exist, yet block ${to} after it kept hash ${last.hash}`, this.client.currentEndpoint);
+      headers.set(n, header);
+    }
     // One Date per block, shared by its logs (nothing mutates them): fewer objects for the GC to copy.
     const times = new Map<bigint, Date>();
     for (const log of logs) {
       const header = headers.get(log.blockNumber)!;
-      if (header.hash !== log.blockHash) throw new ChainMovedError(`log in block ${log.blockNumber} has hash ${log.blockHash}, header has ${header.hash}`);
       let time = times.get(log.blockNumber);
       if (time === undefined) times.set(log.blockNumber, (time = new Date(header.timestamp * 1000)));
       log.blockTime = time;
@@ -132,4 +204,14 @@ export class LogFetcher {
     logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
     return { from, to, logs, headers, first: headers.get(from)!, last };
   }
+}
+
+/**
+ * About what an eth_getLogs response weighed: its data travels as hex (two characters a byte) and each
+ * log's other fields (hashes, topics, numbers) take about 600 bytes of JSON.
+ */
+function responseLoad(logs: readonly RawLog[]): { logs: number; bytes: number } {
+  let bytes = 0;
+  for (const log of logs) bytes += 600 + 2 * (log.dataBytes ? log.dataBytes.length : (log.data.length - 2) >> 1);
+  return { logs: logs.length, bytes };
 }

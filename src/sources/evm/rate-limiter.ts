@@ -1,4 +1,4 @@
-import { sleep } from './backoff.ts';
+import { sleep } from '../../util/backoff.ts';
 
 /**
  * Per-endpoint request pacing that adapts: halves the rate on a 429 and creeps back up on success

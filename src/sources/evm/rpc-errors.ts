@@ -32,7 +32,11 @@ export class JsonRpcError extends Error {
   }
 }
 
-export type ErrorKind = 'refusal' | 'rate-limited' | 'transient' | 'fatal';
+/**
+ * `unauthorized`: the endpoint refuses our credentials (HTTP 401/403). No retry can help: the client
+ * fails over to another endpoint, or fails at once.
+ */
+export type ErrorKind = 'refusal' | 'rate-limited' | 'transient' | 'unauthorized' | 'fatal';
 
 export interface ClassifiedError {
   kind: ErrorKind;
@@ -80,7 +84,7 @@ function retryAfter(headers: Headers | undefined): number | undefined {
 /**
  * Decides what to do about a failed JSON-RPC call. `isGetLogs` enables reading range refusals (other
  * methods never get split). Anything that may succeed on a retry (timeouts, resets, 5xx, garbled
- * bodies, internal errors) is transient; invalid requests are fatal.
+ * bodies, internal errors) is transient; a refused key is `unauthorized`; invalid requests are fatal.
  */
 export function classifyRpcError(error: unknown, isGetLogs: boolean): ClassifiedError {
   const text = errorText(error);
@@ -103,6 +107,9 @@ export function classifyRpcError(error: unknown, isGetLogs: boolean): Classified
     const refusal = parseRangeRefusal(text);
     if (refusal) return { kind: 'refusal', refusal, message };
   }
+  // Before the JSON-RPC code: providers answer a bad key with 401 and a JSON-RPC body (code -32000 or
+  // similar), which would otherwise read as a transient server error and be retried for minutes.
+  if (status === 401 || status === 403) return { kind: 'unauthorized', message };
   const after = retryAfter(headers);
   if (status === 429 || isRateLimitText(text) || rpcCode === 429) {
     return { kind: 'rate-limited', message, ...(after !== undefined ? { retryAfterSeconds: after } : {}) };

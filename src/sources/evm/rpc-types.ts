@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem';
-import type { RawLog } from '../../indexer/decoder.ts';
+import type { RawLog } from '../../pipeline/records.ts';
 import { parseJson, unwrap } from './json-rpc.ts';
 import { payloadViews, type SplitLogsBody } from './logs-body.ts';
 import { MalformedResponseError } from './rpc-errors.ts';
@@ -10,11 +10,17 @@ export interface BlockHeader {
   hash: Hex;
   parentHash: Hex;
   timestamp: number;
+  /**
+   * The block's 2048-bit logs bloom, when the node sent one (every Ethereum-style node does): the log
+   * fetcher checks each returned log against it (log-checks.ts). Not stored.
+   */
+  logsBloom?: Hex;
 }
 
 const HEX = /^0x[0-9a-fA-F]*$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BLOOM = /^0x[0-9a-fA-F]{512}$/;
 
 function field(obj: Record<string, unknown>, key: string, re: RegExp, what: string): Hex {
   const value = obj[key];
@@ -168,10 +174,40 @@ export function parseHeader(value: unknown): BlockHeader | null {
   if (typeof value !== 'object') throw new MalformedResponseError('eth_getBlockByNumber: result is not an object');
   const obj = value as Record<string, unknown>;
   const what = 'eth_getBlockByNumber';
-  return {
+  const header: BlockHeader = {
     number: quantity(obj, 'number', what),
     hash: field(obj, 'hash', HASH, what),
     parentHash: field(obj, 'parentHash', HASH, what),
     timestamp: Number(quantity(obj, 'timestamp', what)),
+  };
+  // Absent is tolerated (the bloom check is then skipped); present but not 256 bytes is garbage.
+  if (obj.logsBloom !== undefined) header.logsBloom = field(obj, 'logsBloom', BLOOM, what);
+  return header;
+}
+
+/**
+ * Validates a log object as JSON.parse gives it (a receipt's `logs` entry, eth_getBlockReceipts): the same
+ * checks as an eth_getLogs entry, with `data` read from its hex. Not on the indexing path, which reads
+ * eth_getLogs pages without parsing their data as JSON (logs-body.ts).
+ */
+export function parseLogObject(value: unknown, chainId: number, what: string): RawLog {
+  if (typeof value !== 'object' || value === null) throw new MalformedResponseError(`${what}: a log is not an object`);
+  const obj = value as Record<string, unknown>;
+  const data = field(obj, 'data', HEX, what);
+  if (data.length % 2 !== 0) throw new MalformedResponseError(`${what}: field data is not whole hex bytes`);
+  if (obj.removed === true) throw new MalformedResponseError(`${what}: a log is flagged removed (reorg in progress)`);
+  const dataBytes = Buffer.from(data.slice(2), 'hex');
+  return {
+    chainId,
+    blockNumber: quantity(obj, 'blockNumber', what),
+    blockHash: field(obj, 'blockHash', HASH, what),
+    blockTime: null,
+    txHash: field(obj, 'transactionHash', HASH, what),
+    txIndex: Number(quantity(obj, 'transactionIndex', what)),
+    logIndex: Number(quantity(obj, 'logIndex', what)),
+    address: field(obj, 'address', ADDRESS, what) as Address,
+    topics: parseTopics(obj.topics, undefined, undefined, what),
+    data,
+    dataBytes,
   };
 }

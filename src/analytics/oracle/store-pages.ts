@@ -1,0 +1,142 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+
+/**
+ * Keyset-paged readers of one asset's prices and liquidations, in time order, so that a store of millions
+ * of rows is walked with a page in memory at a time (each page follows the (asset, time) indexes).
+ */
+export const PAGE_ROWS = 5000;
+
+export interface OracleRow {
+  id: string;
+  venue: string;
+  market: string;
+  price: string;
+  time: Date;
+  block_time: Date | null;
+}
+
+export interface BarRow {
+  venue: string;
+  market: string;
+  interval: string;
+  time: Date;
+  close: string;
+  last_trade_at: Date | null;
+}
+
+export interface LiquidationRow {
+  id: string;
+  venue: string;
+  market: string;
+  asset: string | null;
+  quote: string | null;
+  side: 'long' | 'short' | null;
+  time: Date;
+  size: string | null;
+  size_usd: string | null;
+  price: string | null;
+  mark_price: string | null;
+  oracle_price: string | null;
+  collateral_token: string | null;
+  collateral_asset: string | null;
+  collateral_amount: string | null;
+  collateral_usd: string | null;
+  pnl_usd: string | null;
+  fee_usd: string | null;
+  bad_debt_usd: string | null;
+  flags: string[];
+  extra: unknown;
+}
+
+/** A reader that fetches the next page when its buffer runs out; `head` is the next row (null: no more). */
+export class PagedReader<T> {
+  private buffer: T[] = [];
+  private index = 0;
+  private exhausted = false;
+
+  constructor(private readonly fetchAfter: (last: T | null) => Promise<T[]>) {}
+
+  /** Makes `head` valid: fetches a page if needed. */
+  async fill(): Promise<void> {
+    if (this.index < this.buffer.length || this.exhausted) return;
+    const last = this.buffer.length > 0 ? this.buffer[this.buffer.length - 1]! : null;
+    this.buffer = await this.fetchAfter(last);
+    this.index = 0;
+    if (this.buffer.length < PAGE_ROWS) this.exhausted = true;
+  }
+
+  get head(): T | null {
+    return this.index < this.buffer.length ? this.buffer[this.index]! : null;
+  }
+
+  shift(): void {
+    this.index++;
+  }
+}
+
+export interface AssetKey {
+  asset: string;
+  quote: string;
+}
+
+/** Oracle rows of an asset from `from` on (no upper bound: the walk decides where to stop). Rows with a raw (unscaled) price are left out. */
+export function oracleRows(db: Kysely<Database>, key: AssetKey, from: Date): PagedReader<OracleRow> {
+  return new PagedReader(async (last) => {
+    const after = last ? sql`and (time, id) > (${last.time}, ${last.id}::bigint)` : sql``;
+    const { rows } = await sql<OracleRow>`
+      select id::text as id, venue, market, price::text as price, time, block_time
+      from oracle_prices
+      where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and not ('raw_price' = any(flags)) ${after}
+      order by time, id limit ${PAGE_ROWS}`.execute(db);
+    return rows;
+  });
+}
+
+/**
+ * Complete bars of one interval with at least one trade (their close), from `from` on. A bar without a
+ * trade carries no new price (dYdX keeps the previous close in an empty candle), and a candle still in
+ * progress (flag `in_progress`) is not complete.
+ */
+export function barRows(db: Kysely<Database>, key: AssetKey, interval: string, from: Date): PagedReader<BarRow> {
+  return new PagedReader(async (last) => {
+    const after = last ? sql`and (time, venue, market) > (${last.time}, ${last.venue}, ${last.market})` : sql``;
+    const { rows } = await sql<BarRow>`
+      select venue, market, interval, time, close::text as close, last_trade_at
+      from trade_bars
+      where asset = ${key.asset} and quote = ${key.quote} and interval = ${interval} and time >= ${from} and close is not null
+        and trades > 0 and not ('in_progress' = any(flags)) ${after}
+      order by time, venue, market limit ${PAGE_ROWS}`.execute(db);
+    return rows;
+  });
+}
+
+/** Liquidations of an asset in [from, to), of the given venues (all when empty), with their collateral token's asset. */
+export function liquidationRows(db: Kysely<Database>, key: AssetKey, from: Date, to: Date, venues: readonly string[]): PagedReader<LiquidationRow> {
+  return new PagedReader(async (last) => {
+    const after = last ? sql`and (l.time, l.id) > (${last.time}, ${last.id}::bigint)` : sql``;
+    const venueFilter = venues.length > 0 ? sql`and l.venue in (${sql.join(venues)})` : sql``;
+    const { rows } = await sql<LiquidationRow>`
+      select l.id::text as id, l.venue, l.market, l.asset, l.quote, l.side, l.time,
+             l.size::text as size, l.size_usd::text as size_usd, l.price::text as price, l.mark_price::text as mark_price,
+             l.oracle_price::text as oracle_price, l.collateral_token, t.asset as collateral_asset,
+             l.collateral_amount::text as collateral_amount, l.collateral_usd::text as collateral_usd, l.pnl_usd::text as pnl_usd,
+             l.fee_usd::text as fee_usd, l.bad_debt_usd::text as bad_debt_usd, l.flags, l.extra
+      from liquidations l
+      left join tokens t on t.chain_id = l.chain_id and t.address = l.collateral_token
+      where l.asset = ${key.asset} and l.quote = ${key.quote} and l.time >= ${from} and l.time < ${to} ${venueFilter} ${after}
+      order by l.time, l.id limit ${PAGE_ROWS}`.execute(db);
+    return rows;
+  });
+}
+
+/** The (asset, quote) pairs that have liquidations or oracle prices in [from, to). */
+export async function assetsInRange(db: Kysely<Database>, from: Date, to: Date, assets: readonly string[]): Promise<AssetKey[]> {
+  const assetFilter = assets.length > 0 ? sql`and asset in (${sql.join(assets)})` : sql``;
+  const { rows } = await sql<AssetKey>`
+    select asset, quote from liquidations where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}
+    union
+    select asset, quote from oracle_prices where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}
+    order by asset, quote`.execute(db);
+  return rows;
+}
