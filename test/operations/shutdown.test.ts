@@ -208,7 +208,11 @@ describe.skipIf(!TEST_DATABASE_URL)('liqscope run stopped in the middle of a bat
     const service = await startRunService({ db: handle.db, dbKind: 'postgres', config, protocols: PROTOCOLS, worker: 'restart', processMetrics: false });
     try {
       const deadline = Date.now() + 30_000;
-      while ((await committed()).cursor < lastBlock) {
+      // Caught up means the cursor at the head and a run of the restart's that finished `ok`: the batch
+      // that reaches the head commits before its run is logged, so the cursor alone is not enough.
+      const restartFinished = async () =>
+        (await opsDb(handle.db).selectFrom('job_runs').select('outcome').where('job', '=', 'index:pings').where('worker', '=', 'restart').where('outcome', '=', 'ok').execute()).length > 0;
+      while ((await committed()).cursor < lastBlock || !(await restartFinished())) {
         if (Date.now() > deadline) throw new Error('the restart did not catch up');
         await sleep(200);
       }
