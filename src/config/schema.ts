@@ -1,8 +1,8 @@
 import { Cron } from 'croner';
-import { getAddress } from 'viem';
 import { z } from 'zod';
 import { oracleParamsSchema } from '../analytics/oracle/params.ts';
 import { adlParamsSchema, cascadeParamsSchema } from '../analytics/params.ts';
+import { checksumAddress } from './eip55.ts';
 
 /**
  * The liqscope configuration file (`liqscope.config.json` or `liqscope.config.ts`).
@@ -20,7 +20,7 @@ const hexAddress = z
   .superRefine((address, ctx) => {
     const digits = address.slice(2);
     if (!/^0x[0-9a-fA-F]{40}$/.test(address) || digits === digits.toLowerCase() || digits === digits.toUpperCase()) return;
-    const checksummed = getAddress(address.toLowerCase());
+    const checksummed = checksumAddress(address);
     if (checksummed !== address) {
       ctx.addIssue({
         code: 'custom',
