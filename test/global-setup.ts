@@ -22,6 +22,7 @@ export default async function setup(project: TestProject) {
   project.provide('anvilUrls', chains.map((c) => c.rpcUrl));
   const templateDir = await mkdtemp(join(tmpdir(), 'liqscope-test-'));
   project.provide('pgliteTemplate', await writeMigratedPgliteDump(join(templateDir, 'migrated.tar')));
+  project.provide('pgliteDirTemplate', await writeMigratedPgliteDir(join(templateDir, 'migrated-db')));
   return async () => {
     await Promise.all(chains.map((c) => c.stop()));
     await rm(templateDir, { recursive: true, force: true });
@@ -32,6 +33,21 @@ export default async function setup(project: TestProject) {
  * A migrated embedded database, dumped once for the whole run: test/helpers/db.ts starts every fresh
  * PGlite database from it (about 1.1 s instead of 2.5 s for a new cluster and its migrations).
  */
+/**
+ * A migrated embedded database directory, made once for the whole run: CLI tests whose subject is not
+ * a new store copy it (test/helpers/db.ts) rather than have each spawned process create and migrate
+ * one (a `liqscope index` on `memory://` took 7.6 s, on a migrated directory 3.9 s).
+ */
+async function writeMigratedPgliteDir(path: string): Promise<string> {
+  const handle = await openDatabase({ path, useEnvUrl: false });
+  try {
+    await migrateToLatest(handle.db);
+    return path;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function writeMigratedPgliteDump(path: string): Promise<string> {
   const handle = await openDatabase({ url: 'memory://' });
   try {

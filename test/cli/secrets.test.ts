@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAnvil } from '../helpers/anvil.ts';
 import { runCli } from '../helpers/cli.ts';
+import { migratedEmbeddedDir } from '../helpers/db.ts';
 import { startRewriteProxy, type RewriteProxy } from '../helpers/rewrite-proxy.ts';
 import { startSubgraphServer } from '../../src/sim/servers/subgraph-server.ts';
 import { tradeActions } from '../sources/subgraph/fixtures.ts';
@@ -34,6 +35,17 @@ function leaks(output: string): string[] {
 }
 
 const chain = withAnvil(42161);
+
+/** Each run's directory (config and a copy of the migrated store), removed at the end. */
+const runDirs: string[] = [];
+function runDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'liqscope-secrets-'));
+  runDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * A provider that echoes the endpoint without its scheme (`host/path?query`) in its error texts, as
@@ -72,7 +84,7 @@ afterAll(async () => {
 
 /** Runs `liqscope index` with the RPC URLs given through the environment, at debug level. */
 async function index(rpcUrls: string[], startBlock: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'liqscope-secrets-'));
+  const dir = runDir();
   const env: Record<string, string> = { DATABASE_URL: '', LIQSCOPE_LOG_LEVEL: 'debug' };
   rpcUrls.forEach((url, i) => (env[`RPC_${i}`] = url));
   const config = {
@@ -89,7 +101,7 @@ async function index(rpcUrls: string[], startBlock: number) {
     sources: [{ name: 'pings', protocol: 'raw', chain: 'local', addresses: [EMITTER], startBlock, options: { topic0: [PING_TOPIC0] } }],
   };
   writeFileSync(join(dir, 'liqscope.config.json'), JSON.stringify(config));
-  return runCli(['--database', 'memory://', 'index'], { cwd: dir, env, timeoutMs: 60_000 });
+  return runCli(['--database', migratedEmbeddedDir(join(dir, 'db')), 'index'], { cwd: dir, env, timeoutMs: 60_000 });
 }
 
 describe('RPC keys never leave the process', () => {
@@ -148,7 +160,7 @@ describe('RPC keys never leave the process', () => {
 
 /** Runs `liqscope index` with one source of `kind` whose URL comes from the environment, at debug level. */
 async function indexSource(kind: 'subgraph' | 'http', url: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'liqscope-secrets-'));
+  const dir = runDir();
   const timing = { requestTimeout: 0.5, requestBudget: 2 };
   const source =
     kind === 'subgraph'
@@ -156,7 +168,7 @@ async function indexSource(kind: 'subgraph' | 'http', url: string) {
       : { name: 'indexer', kind, protocol: 'dydx-v4', url: '${SOURCE_URL}', weightPerMinute: 60_000, options: { markets: ['BTC-USD'], read: ['trades'], fromHeight: 1 }, ...timing };
   // The subgraph's chain gives its rows a chain id; its RPC is never called.
   writeFileSync(join(dir, 'liqscope.config.json'), JSON.stringify({ chains: { arbitrum: { chainId: 42161, rpc: ['http://127.0.0.1:9'] } }, sources: [source] }));
-  return runCli(['--database', 'memory://', 'index'], { cwd: dir, env: { DATABASE_URL: '', LIQSCOPE_LOG_LEVEL: 'debug', SOURCE_URL: url }, timeoutMs: 110_000 });
+  return runCli(['--database', migratedEmbeddedDir(join(dir, 'db')), 'index'], { cwd: dir, env: { DATABASE_URL: '', LIQSCOPE_LOG_LEVEL: 'debug', SOURCE_URL: url }, timeoutMs: 110_000 });
 }
 
 describe('subgraph and venue API keys never leave the process', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
@@ -25,9 +26,19 @@ function migratedDump(): Promise<Blob> {
   return dump;
 }
 
+/**
+ * Makes `dir` a migrated embedded database (a copy of the run's migrated directory,
+ * test/global-setup.ts) and returns it: for CLI tests whose subject is not a new store.
+ */
+export function migratedEmbeddedDir(dir: string): string {
+  cpSync(inject('pgliteDirTemplate'), dir, { recursive: true });
+  return dir;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
+    pgliteDirTemplate: string;
   }
 }
 
