@@ -2,6 +2,7 @@ import { logger } from '../../logger.ts';
 import type { HttpRequest } from '../../pipeline/protocol.ts';
 import { describeEndpoint, redactSecrets, registerUrlSecrets } from '../../secrets.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
+import { requestDeadline } from '../request-deadline.ts';
 import { retryDelayMs } from './retry-after.ts';
 
 /** A venue's API kept failing (or refused the request) for longer than the budget; the message names the request, never the key. */
@@ -53,12 +54,13 @@ export class HttpClient {
       await this.take(request.weight ?? 1);
       this.stats.requests++;
       let failure: { transient: boolean; message: string; retryAfterMs?: number; kind: string };
+      const deadline = requestDeadline(this.options.timeoutMs, signal);
       try {
         const response = await fetch(this.url(request.path), {
           method: request.method,
           headers: request.method === 'POST' ? { 'content-type': 'application/json' } : {},
           ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
+          signal: deadline.signal,
         });
         const text = await response.text();
         if (response.ok) {
@@ -80,6 +82,8 @@ export class HttpClient {
         const e = error as Error & { cause?: { code?: string } };
         const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
         failure = { transient: true, kind: 'transient', message: timedOut ? `no answer within ${this.options.timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}` };
+      } finally {
+        deadline.clear();
       }
       this.stats.errors[failure.kind] = (this.stats.errors[failure.kind] ?? 0) + 1;
       const elapsed = Date.now() - started;

@@ -2,6 +2,7 @@ import { ClientError, GraphQLClient } from 'graphql-request';
 import { logger } from '../../logger.ts';
 import { describeEndpoint, redactSecrets, registerUrlSecrets } from '../../secrets.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
+import { requestDeadline } from '../request-deadline.ts';
 
 /**
  * A subgraph kept failing for longer than the budget, or refused a query: the message names the source,
@@ -68,16 +69,7 @@ export class SubgraphClient {
   constructor(private readonly options: SubgraphClientOptions) {
     registerUrlSecrets(options.url);
     this.endpoint = describeEndpoint(options.label, options.url);
-    const timeoutMs = options.timeoutMs;
-    const outer = options.signal;
-    this.client = new GraphQLClient(options.url, {
-      // Each attempt gets its own deadline; the run's signal aborts it too.
-      fetch: (input, init) => {
-        const deadline = AbortSignal.timeout(timeoutMs);
-        return fetch(input, { ...init, signal: outer ? AbortSignal.any([outer, deadline]) : deadline });
-      },
-      errorPolicy: 'all',
-    });
+    this.client = new GraphQLClient(options.url, { errorPolicy: 'all' });
   }
 
   /** `label (host)`, for messages. */
@@ -93,8 +85,10 @@ export class SubgraphClient {
       await this.pace();
       this.stats.requests++;
       let failure: Failure;
+      // Each attempt gets its own deadline, over the answer's body too; the run's signal aborts it as well.
+      const deadline = requestDeadline(this.options.timeoutMs, signal);
       try {
-        const response = await this.client.rawRequest<T>(request.query, request.variables);
+        const response = await this.client.rawRequest<T>({ query: request.query, variables: request.variables, signal: deadline.signal });
         const errors = response.errors ?? [];
         if (errors.length === 0 && response.data != null) return response.data;
         const messages = errors.map((e) => String((e as { message?: unknown }).message ?? JSON.stringify(e)));
@@ -107,6 +101,8 @@ export class SubgraphClient {
       } catch (error) {
         if (signal?.aborted) throw signal.reason ?? error;
         failure = classify(error, this.options.timeoutMs);
+      } finally {
+        deadline.clear();
       }
       this.stats.errors[failure.kind] = (this.stats.errors[failure.kind] ?? 0) + 1;
       const elapsed = Date.now() - started;
