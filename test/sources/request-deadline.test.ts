@@ -39,3 +39,28 @@ describe('requestDeadline', () => {
     expect(deadlines.some((d) => d.signal.aborted)).toBe(false);
   });
 });
+
+describe('requestDeadline.race', () => {
+  it('rejects at the deadline with its TimeoutError even when the work never settles', async () => {
+    const deadline = requestDeadline(100);
+    const started = Date.now();
+    const error = (await deadline.race(new Promise(() => {})).catch((e: unknown) => e)) as DOMException;
+    expect(error.name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    deadline.clear();
+  });
+
+  it("gives the work's value or error when it settles first, and a work that loses settles unheard", async () => {
+    const deadline = requestDeadline(1_000);
+    await expect(deadline.race(Promise.resolve(7))).resolves.toBe(7);
+    await expect(deadline.race(Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    deadline.clear();
+    const short = requestDeadline(20);
+    const late = sleep(100).then(() => {
+      throw new Error('too late');
+    });
+    await expect(short.race(late)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await sleep(150); // the lost work's rejection has nobody listening but must not be unhandled
+    short.clear();
+  });
+});

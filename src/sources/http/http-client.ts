@@ -56,13 +56,15 @@ export class HttpClient {
       let failure: { transient: boolean; message: string; retryAfterMs?: number; kind: string };
       const deadline = requestDeadline(this.options.timeoutMs, signal);
       try {
-        const response = await fetch(this.url(request.path), {
-          method: request.method,
-          headers: request.method === 'POST' ? { 'content-type': 'application/json' } : {},
-          ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-          signal: deadline.signal,
-        });
-        const text = await response.text();
+        const response = await deadline.race(
+          fetch(this.url(request.path), {
+            method: request.method,
+            headers: request.method === 'POST' ? { 'content-type': 'application/json' } : {},
+            ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+            signal: deadline.signal,
+          }),
+        );
+        const text = await deadline.race(response.text());
         if (response.ok) {
           try {
             return JSON.parse(text) as unknown;

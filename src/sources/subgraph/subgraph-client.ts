@@ -88,7 +88,7 @@ export class SubgraphClient {
       // Each attempt gets its own deadline, over the answer's body too; the run's signal aborts it as well.
       const deadline = requestDeadline(this.options.timeoutMs, signal);
       try {
-        const response = await this.client.rawRequest<T>({ query: request.query, variables: request.variables, signal: deadline.signal });
+        const response = await deadline.race(this.client.rawRequest<T>({ query: request.query, variables: request.variables, signal: deadline.signal }));
         const errors = response.errors ?? [];
         if (errors.length === 0 && response.data != null) return response.data;
         const messages = errors.map((e) => String((e as { message?: unknown }).message ?? JSON.stringify(e)));
