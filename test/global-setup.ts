@@ -17,16 +17,23 @@ export const GENESIS_TIMESTAMP = 1_500_000_000;
 export default async function setup(project: TestProject) {
   const workers = Number(project.config.maxWorkers ?? 2) || 2;
   const chains: LocalChain[] = [];
-  // Genesis in 2017 so tests can mine blocks at any real incident time (2019 onwards) in increasing order.
-  for (let i = 0; i < workers; i++) chains.push(await startLocalChain({ chainId: 42161, genesisTimestamp: GENESIS_TIMESTAMP }));
-  project.provide('anvilUrls', chains.map((c) => c.rpcUrl));
   const templateDir = await mkdtemp(join(tmpdir(), 'liqscope-test-'));
-  project.provide('pgliteTemplate', await writeMigratedPgliteDump(join(templateDir, 'migrated.tar')));
-  project.provide('pgliteDirTemplate', await writeMigratedPgliteDir(join(templateDir, 'migrated-db')));
-  return async () => {
+  const teardown = async () => {
     await Promise.all(chains.map((c) => c.stop()));
     await rm(templateDir, { recursive: true, force: true });
   };
+  try {
+    // Genesis in 2017 so tests can mine blocks at any real incident time (2019 onwards) in increasing order.
+    for (let i = 0; i < workers; i++) chains.push(await startLocalChain({ chainId: 42161, genesisTimestamp: GENESIS_TIMESTAMP }));
+    project.provide('anvilUrls', chains.map((c) => c.rpcUrl));
+    project.provide('pgliteTemplate', await writeMigratedPgliteDump(join(templateDir, 'migrated.tar')));
+    project.provide('pgliteDirTemplate', await writeMigratedPgliteDir(join(templateDir, 'migrated-db')));
+  } catch (error) {
+    // Vitest runs no teardown for a setup that threw: without this, its anvils outlive the run.
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }
 
 /**
