@@ -43,9 +43,12 @@ forEachDatabase((dbName, open) => {
         const fresh = await emitPings(url, { blocksWithLogs: 7, perBlock: 2, gap: 1, firstSeq: 2001 });
         expect(fresh.firstBlock).toBe(old.firstBlock); // the new branch replaces the same heights
         const expected = sortBySeq([...common.emitted, ...fresh.emitted]);
+        // Up to the new head: its last block is an empty one after the last Ping, which a poll between
+        // the two blocks reaches only with the next batch.
         await waitFor('the new branch to replace the old one', async () => {
           const stored = await storedPings(db);
-          return stored.raw.length === expected.length && stored.raw.every((e, i) => e.seq === expected[i]!.seq);
+          const cursor = await db.selectFrom('cursors').select('position').where('source_id', '=', 'pings').executeTakeFirst();
+          return stored.raw.length === expected.length && stored.raw.every((e, i) => e.seq === expected[i]!.seq) && BigInt(cursor?.position ?? -1) === fresh.lastBlock;
         });
         controller.abort();
         const summary = await run;
