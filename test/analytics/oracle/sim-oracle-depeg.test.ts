@@ -1,11 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiqscopeDb } from '../../../src/db/connect.ts';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.ts';
-import type { GroundTruth } from '../../../src/sim/ground-truth.ts';
 import { forEachDatabase } from '../../helpers/db.ts';
 import { storeTimeMs } from '../../helpers/sim-store.ts';
-import { checkRows, episodeRows, grade, matchChecks, runOracle, storeScenario, withReference, type CheckRow } from './sim-oracle.ts';
+import { checkRows, episodeRows, grade, oracleScenario, runOracle, withReference, type CheckRow } from './sim-oracle.ts';
 
 /**
  * The `oracle-depeg` scenario (scenarios/oracle-depeg.json): GMX v2's oracle prices ETH from a thin venue
@@ -18,22 +16,11 @@ const NAME = 'oracle-depeg';
 
 forEachDatabase((dbName, open) => {
   describe(`${NAME} on ${dbName}`, () => {
-    let handle: LiqscopeDb;
-    let db: Kysely<Database>;
-    let gt: GroundTruth;
-    let pairs: ReturnType<typeof matchChecks>;
-    beforeAll(async () => {
-      handle = await open();
-      db = handle.db;
-      gt = await storeScenario(db, NAME);
-      await runOracle(db, NAME);
-      pairs = matchChecks(gt, await checkRows(db));
-    }, 180_000);
-    afterAll(() => handle?.close());
+    const s = oracleScenario(open, NAME);
 
     it('checks every liquidation; erroneous with precision ≥ 0.95 and recall ≥ 0.90 where the store has a reference', async () => {
-      expect(pairs).toHaveLength(gt.liquidations.length);
-      const judged = await withReference(db, pairs);
+      expect(s.pairs).toHaveLength(s.gt.liquidations.length);
+      const judged = await withReference(s.db, s.pairs);
       const g = grade(judged);
       // the scenario's point: GMX liquidated solvent positions (the grade must have something to find)
       expect(g.errors).toBeGreaterThanOrEqual(50);
@@ -42,7 +29,7 @@ forEachDatabase((dbName, open) => {
     });
 
     it('the dollars lost: equity at the reference less what the account kept, per erroneous liquidation', () => {
-      const erroneous = pairs.filter((p) => p.check.verdict === 'erroneous');
+      const erroneous = s.pairs.filter((p) => p.check.verdict === 'erroneous');
       expect(erroneous.length).toBeGreaterThan(0);
       for (const { truth, check } of erroneous) {
         // From the ground truth alone (GMX's rule with the simulator's figures; no position fee or impact
@@ -58,9 +45,9 @@ forEachDatabase((dbName, open) => {
     });
 
     it("the depeg is one deviation episode of GMX's ETH feed, starting and ending within one heartbeat of the ground truth's", async () => {
-      const fault = gt.oracleFaults.find((f) => f.kind === 'depeg')!;
+      const fault = s.gt.oracleFaults.find((f) => f.kind === 'depeg')!;
       const heartbeatMs = fault.heartbeatSeconds * 1000;
-      const episodes = await episodeRows(db);
+      const episodes = await episodeRows(s.db);
       const deviations = episodes.filter((e) => e.kind === 'deviation');
       // nothing else deviated: BTC on GMX, and every other venue, stayed at the market
       expect(deviations.map((e) => [e.venue, e.asset])).toEqual([['gmx-v2', fault.market]]);
@@ -75,18 +62,18 @@ forEachDatabase((dbName, open) => {
       expect(e.peak_deviation_pct).toBeLessThan(0);
       expect(Math.abs(e.peak_deviation_pct!)).toBeCloseTo(Number(fault.maxDeviationPct), 0);
       // the liquidations inside: GMX's liquidations of the asset between its start and end
-      const inside = gt.liquidations.filter((l) => l.venueKind === 'gmx-v2' && l.market === fault.market && storeTimeMs(gt, l) >= e.start_time.getTime() && storeTimeMs(gt, l) <= e.end_time!.getTime());
+      const inside = s.gt.liquidations.filter((l) => l.venueKind === 'gmx-v2' && l.market === fault.market && storeTimeMs(s.gt, l) >= e.start_time.getTime() && storeTimeMs(s.gt, l) <= e.end_time!.getTime());
       expect(e.liquidations_inside).toBe(inside.length);
       expect(inside.length).toBeGreaterThan(0);
       // and each erroneous liquidation names it
-      const named = pairs.filter((p) => p.check.verdict === 'erroneous').map((p) => p.check.episode_id);
+      const named = s.pairs.filter((p) => p.check.verdict === 'erroneous').map((p) => p.check.episode_id);
       expect(new Set(named)).toEqual(new Set([e.id]));
     });
 
     it('re-running changes nothing', async () => {
-      const before = await snapshot(db);
-      await runOracle(db, NAME);
-      expect(await snapshot(db)).toEqual(before);
+      const before = await snapshot(s.db);
+      await runOracle(s.db, NAME);
+      expect(await snapshot(s.db)).toEqual(before);
     }, 120_000);
   });
 });

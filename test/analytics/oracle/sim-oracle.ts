@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { analyze, type AnalyzeSummary } from '../../../src/analytics/analyze.ts';
 import { PROTOCOLS } from '../../../src/cli/protocols.ts';
 import { configSchema } from '../../../src/config/schema.ts';
+import type { LiqscopeDb } from '../../../src/db/connect.ts';
 import type { Database } from '../../../src/db/schema.ts';
 import { indexConfig } from '../../../src/indexer/index-config.ts';
 import { analysisContextOf } from '../../../src/pipeline/protocol.ts';
@@ -15,6 +17,7 @@ import { writeSimOutput } from '../../../src/sim/run-sim.ts';
 import { dydxDemoSource } from '../../../src/sim/servers/dydx-demo-source.ts';
 import { startDydxIndexerServer } from '../../../src/sim/servers/dydx-indexer-server.ts';
 import { hyperliquidInfoSourceConfig, startHyperliquidInfoServer } from '../../../src/sim/servers/hyperliquid-info-server.ts';
+import type { OpenTestDb } from '../../helpers/db.ts';
 import { loadSimulation, simulate, storeTimeMs, storeVenue } from '../../helpers/sim-store.ts';
 
 /**
@@ -203,4 +206,29 @@ export async function gmxTriggers(db: Kysely<Database>, gt: GroundTruth, heartbe
       return { got: r.trigger, late: r.late, expected: e ?? null };
     }),
   };
+}
+
+export interface OracleScenario {
+  db: Kysely<Database>;
+  gt: GroundTruth;
+  /** Each ground-truth liquidation with its check row. */
+  pairs: { truth: GtLiquidation; check: CheckRow }[];
+}
+
+/**
+ * For the describe block it is called in: a fresh store holding scenario `name`, its oracle step run,
+ * and the checks matched to the ground truth; filled in before the block's tests run.
+ */
+export function oracleScenario(open: OpenTestDb, name: string, timeoutMs = 180_000): OracleScenario {
+  const scenario = {} as OracleScenario;
+  let handle: LiqscopeDb | undefined;
+  beforeAll(async () => {
+    handle = await open();
+    scenario.db = handle.db;
+    scenario.gt = await storeScenario(handle.db, name);
+    await runOracle(handle.db, name);
+    scenario.pairs = matchChecks(scenario.gt, await checkRows(handle.db));
+  }, timeoutMs);
+  afterAll(() => handle?.close());
+  return scenario;
 }

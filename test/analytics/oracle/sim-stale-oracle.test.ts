@@ -1,10 +1,6 @@
-import { type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiqscopeDb } from '../../../src/db/connect.ts';
-import type { Database } from '../../../src/db/schema.ts';
-import type { GroundTruth } from '../../../src/sim/ground-truth.ts';
+import { describe, expect, it } from 'vitest';
 import { forEachDatabase } from '../../helpers/db.ts';
-import { checkRows, episodeRows, gmxTriggers, grade, matchChecks, runOracle, storeScenario, withReference } from './sim-oracle.ts';
+import { episodeRows, gmxTriggers, grade, oracleScenario, withReference } from './sim-oracle.ts';
 
 /**
  * The `stale-oracle` scenario: GMX v2's oracle publishes nothing for 4 minutes while ETH falls 9 % in 90
@@ -17,27 +13,16 @@ const NAME = 'stale-oracle';
 
 forEachDatabase((dbName, open) => {
   describe(`${NAME} on ${dbName}`, () => {
-    let handle: LiqscopeDb;
-    let db: Kysely<Database>;
-    let gt: GroundTruth;
-    let pairs: ReturnType<typeof matchChecks>;
-    beforeAll(async () => {
-      handle = await open();
-      db = handle.db;
-      gt = await storeScenario(db, NAME);
-      await runOracle(db, NAME);
-      pairs = matchChecks(gt, await checkRows(db));
-    }, 180_000);
-    afterAll(() => handle?.close());
+    const s = oracleScenario(open, NAME);
 
     it('no liquidation is erroneous (the ground truth has no oracle error); every GMX liquidation is judged', async () => {
-      expect(pairs).toHaveLength(gt.liquidations.length);
-      expect(gt.liquidations.filter((l) => l.oracleError)).toHaveLength(0);
-      const judged = await withReference(db, pairs);
+      expect(s.pairs).toHaveLength(s.gt.liquidations.length);
+      expect(s.gt.liquidations.filter((l) => l.oracleError)).toHaveLength(0);
+      const judged = await withReference(s.db, s.pairs);
       const g = grade(judged);
       expect(g.flagged).toBe(0);
-      const gmx = pairs.filter((p) => p.check.venue === 'gmx-v2');
-      expect(gmx.length).toBe(gt.liquidations.filter((l) => l.venueKind === 'gmx-v2').length);
+      const gmx = s.pairs.filter((p) => p.check.venue === 'gmx-v2');
+      expect(gmx.length).toBe(s.gt.liquidations.filter((l) => l.venueKind === 'gmx-v2').length);
       expect(gmx.length).toBeGreaterThan(20);
       // a reference and a counterfactual for each: nothing left unknown
       expect(gmx.filter((p) => p.check.verdict === 'unknown')).toEqual([]);
@@ -46,8 +31,8 @@ forEachDatabase((dbName, open) => {
     });
 
     it('each missed heartbeat window is a stale window of GMX\'s feed, within one heartbeat of the declared fault', async () => {
-      const episodes = await episodeRows(db);
-      const faults = gt.oracleFaults.filter((f) => f.kind === 'stale');
+      const episodes = await episodeRows(s.db);
+      const faults = s.gt.oracleFaults.filter((f) => f.kind === 'stale');
       expect(faults.length).toBe(2);
       const stale = episodes.filter((e) => e.kind === 'stale');
       expect(stale.map((e) => [e.venue, e.asset]).sort()).toEqual(faults.map((f) => ['gmx-v2', f.market]).sort());
@@ -61,9 +46,9 @@ forEachDatabase((dbName, open) => {
     });
 
     it("the stale price's deviation from the market is an episode caused by staleness, ending when the feed resumed", async () => {
-      const episodes = await episodeRows(db);
+      const episodes = await episodeRows(s.db);
       const deviations = episodes.filter((e) => e.kind === 'deviation');
-      const faults = gt.oracleFaults.filter((f) => f.kind === 'stale');
+      const faults = s.gt.oracleFaults.filter((f) => f.kind === 'stale');
       expect(deviations.map((e) => [e.venue, e.asset]).sort()).toEqual(faults.map((f) => ['gmx-v2', f.market]).sort());
       for (const f of faults) {
         const e = deviations.find((d) => d.asset === f.market)!;
@@ -81,7 +66,7 @@ forEachDatabase((dbName, open) => {
     });
 
     it("every GMX feed update classified as the simulator decided it; the update ending each stale window late", async () => {
-      const { stored, truth, pairs: triggers } = await gmxTriggers(db, gt, 3, 0.1);
+      const { stored, truth, pairs: triggers } = await gmxTriggers(s.db, s.gt, 3, 0.1);
       expect(stored).toBe(truth);
       const matched = triggers.filter((t) => t.expected !== null);
       expect(matched).toHaveLength(stored);
