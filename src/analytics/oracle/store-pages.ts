@@ -49,21 +49,29 @@ export interface LiquidationRow {
   extra: unknown;
 }
 
-/** A reader that fetches the next page when its buffer runs out; `head` is the next row (null: no more). */
+/**
+ * A reader that keeps one page ahead: when a full page arrives, the next is asked for at once, so that it
+ * is on its way while the walk works through this one (and queued before the walk's next write of
+ * checks, which it would otherwise wait behind on the transaction's one connection). `head` is the next
+ * row (null: no more).
+ */
 export class PagedReader<T> {
   private buffer: T[] = [];
   private index = 0;
-  private exhausted = false;
+  /** The page after the buffer, asked for when the buffer arrived; null once a short page said there is no more. */
+  private ahead: Promise<T[]> | null;
 
-  constructor(private readonly fetchAfter: (last: T | null) => Promise<T[]>) {}
+  constructor(private readonly fetchAfter: (last: T | null) => Promise<T[]>) {
+    this.ahead = this.ask(null);
+  }
 
-  /** Makes `head` valid: fetches a page if needed. */
+  /** Makes `head` valid: waits for the page ahead if the buffer is used up. */
   async fill(): Promise<void> {
-    if (this.index < this.buffer.length || this.exhausted) return;
-    const last = this.buffer.length > 0 ? this.buffer[this.buffer.length - 1]! : null;
-    this.buffer = await this.fetchAfter(last);
+    if (this.index < this.buffer.length || !this.ahead) return;
+    const page = await this.ahead;
+    this.buffer = page;
     this.index = 0;
-    if (this.buffer.length < PAGE_ROWS) this.exhausted = true;
+    this.ahead = page.length < PAGE_ROWS ? null : this.ask(page[page.length - 1]!);
   }
 
   get head(): T | null {
@@ -72,6 +80,13 @@ export class PagedReader<T> {
 
   shift(): void {
     this.index++;
+  }
+
+  private ask(last: T | null): Promise<T[]> {
+    const page = this.fetchAfter(last);
+    // A walk that stops early never awaits its page ahead; its failure is seen by whoever awaits it.
+    page.catch(() => {});
+    return page;
   }
 }
 
@@ -82,13 +97,15 @@ export interface AssetKey {
 
 /** Oracle rows of an asset from `from` on (no upper bound: the walk decides where to stop). Rows with a raw (unscaled) price are left out. */
 export function oracleRows(db: Kysely<Database>, key: AssetKey, from: Date): PagedReader<OracleRow> {
+  // Ordered by the table's columns: a bare `id` in ORDER BY is the output column, the id as text, whose
+  // order ("10" < "9") is not the keyset's (a bigint comparison), and rows of one time were skipped.
   return new PagedReader(async (last) => {
     const after = last ? sql`and (time, id) > (${last.time}, ${last.id}::bigint)` : sql``;
     const { rows } = await sql<OracleRow>`
       select id::text as id, venue, market, price::text as price, time, block_time
       from oracle_prices
       where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and not ('raw_price' = any(flags)) ${after}
-      order by time, id limit ${PAGE_ROWS}`.execute(db);
+      order by oracle_prices.time, oracle_prices.id limit ${PAGE_ROWS}`.execute(db);
     return rows;
   });
 }

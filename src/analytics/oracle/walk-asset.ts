@@ -29,7 +29,10 @@ export interface WalkSettings {
   groupOf(venue: string): string;
   /** Groups whose prices liquidate positions (venues with margin rules or with liquidations of the asset). */
   liquidatingGroups: ReadonlySet<string>;
-  /** Called with each page of checks to write. */
+  /**
+   * Called with each page of checks to write. The walk goes on while a page is written and waits for it
+   * before handing over the next one (one write in flight, pages in order) and before it returns.
+   */
   writeChecks(checks: { liquidation: LiquidationRow; result: CheckResult }[]): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ export interface WalkResult {
 
 const INTERVAL_MS: Record<string, number> = { '1s': 1_000, '1m': 60_000, '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 };
 /** Checks per insert (one unnest() statement each: the parameters do not grow with it). */
-const CHECK_BATCH = 10_000;
+export const CHECK_BATCH = 10_000;
 
 export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRange: readonly { venue: string; market: string }[], s: WalkSettings): Promise<WalkResult> {
   const { params } = s;
@@ -146,11 +149,19 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   let checks = 0;
   let events = 0;
   const afterMs = params.reference.afterSeconds * 1000;
+  /**
+   * The write in flight. The walk does not wait for it: Postgres stores one page while Node walks to the
+   * next (on the analyze bench's million checks, writing took about as long as walking).
+   */
+  let writing: Promise<void> = Promise.resolve();
   const flush = async (force: boolean) => {
     if (ready.length === 0 || (!force && ready.length < CHECK_BATCH)) return;
-    await s.writeChecks(ready);
-    checks += ready.length;
+    const page = ready;
     ready = [];
+    checks += page.length;
+    await writing;
+    writing = s.writeChecks(page);
+    writing.catch(() => {}); // awaited before the next page and at the end
   };
   /** Checks whose after-reference is known by `atMs` (every source published again, or the wait is over). */
   const settle = (atMs: number, all: boolean) => {
@@ -169,100 +180,112 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   };
 
   const readers: { fill(): Promise<void> }[] = [oracles, ...bars.map((b) => b.reader), liquidations];
-  for (;;) {
-    await Promise.all(readers.map((r) => r.fill()));
-    // the next event: oracle rows, then bars, then liquidations at equal times (a price is in force
-    // before the liquidation it triggers)
-    let nextMs = Number.POSITIVE_INFINITY;
-    let pick = null as 'oracle' | 'liquidation' | number | null;
-    const o = oracles.head;
-    if (o) {
-      nextMs = o.time.getTime();
-      pick = 'oracle';
-    }
-    for (let i = 0; i < bars.length; i++) {
-      const bar = bars[i]!.reader.head;
-      if (!bar) continue;
-      const at = bar.time.getTime() + INTERVAL_MS[bar.interval]!;
-      if (at < nextMs) {
-        nextMs = at;
-        pick = i;
-      }
-    }
-    const l = liquidations.head;
-    if (l && l.time.getTime() < nextMs) {
-      nextMs = l.time.getTime();
-      pick = 'liquidation';
-    }
-    if (pick === null) break;
-    // the instant before this event is complete: compare the feeds with the reference as it stood
-    if (instant && instant.atMs < nextMs) evaluateInstant();
-    // the state just before this event is the later reference of checks and comparisons whose wait ended
-    settle(nextMs, false);
-    for (const feed of feeds.values()) feed.confirm(nextMs, (dueMs) => book.quote(dueMs, feed.feed.group));
-    await flush(false);
-    if (nextMs >= toMs && !liquidations.head && waiting.length === 0 && !openInsideRange(nextMs)) break;
-    events++;
-    quotes.clear();
-
-    if (pick === 'oracle') {
-      oracles.shift();
-      const price = Number(o!.price);
-      if (!(price > 0)) continue;
-      const at = o!.time.getTime();
-      const feed = feedOf(o!.venue, o!.market);
-      const group = s.groupOf(o!.venue);
-      book.observe({
-        key: `oracle:${o!.venue}:${o!.market}`,
-        kind: 'oracle',
-        venue: o!.venue,
-        market: o!.market,
-        interval: null,
-        group,
-        price,
-        observedAtMs: at,
-        maxAgeMs: feed.feed.heartbeatMs !== null ? feed.feed.heartbeatMs * (1 + grace) : maxAgeOracleMs,
-      });
-      feed.update(at, price, o!.block_time ? o!.block_time.getTime() : null);
-      if (book.accepts('oracle', o!.venue, null)) observed(group, at);
-      touch(at, feed);
-    } else if (pick === 'liquidation') {
-      liquidations.shift();
-      const w = begin(l!, nextMs);
-      if (afterMs > 0) waiting.push(w);
-      else ready.push({ liquidation: w.row, result: check(w, null, null) });
-    } else {
-      const { reader, interval } = bars[pick]!;
-      const bar = reader.head!;
-      reader.shift();
-      const price = Number(bar.close);
-      if (!(price > 0)) continue;
-      const group = s.groupOf(bar.venue);
-      // a candle's close may be its first trade: without a last-trade time, it is as old as the bar
-      const observedAtMs = bar.last_trade_at ? bar.last_trade_at.getTime() : bar.time.getTime();
-      book.observe({
-        key: `bar:${bar.venue}:${bar.market}:${interval}`,
-        kind: 'bar',
-        venue: bar.venue,
-        market: bar.market,
-        interval,
-        group,
-        price,
-        observedAtMs,
-        maxAgeMs: maxAgeBarMs,
-      });
-      if (book.accepts('bar', bar.venue, interval)) observed(group, observedAtMs);
-      touch(nextMs, null);
-    }
+  try {
+    await walk();
+  } catch (error) {
+    // A failed write aborts the transaction, and the reads queued behind it fail with that; its own
+    // error is the one that says what went wrong.
+    await writing;
+    throw error;
   }
   evaluateInstant();
   settle(Number.POSITIVE_INFINITY, true);
   await flush(true);
+  await writing;
   for (const feed of feeds.values()) feed.finish((dueMs) => book.quote(dueMs, feed.feed.group));
 
   const inScope = (e: Episode) => s.venues.length === 0 || s.venues.includes(e.feed.venue) || s.venues.includes(e.feed.liquidationVenue);
   const episodes = [...feeds.values()].flatMap((f) => f.done).filter((e) => e.startMs >= fromMs && e.startMs < toMs && inScope(e));
   return { episodes, checks, events };
+
+  async function walk(): Promise<void> {
+    for (;;) {
+      await Promise.all(readers.map((r) => r.fill()));
+      // the next event: oracle rows, then bars, then liquidations at equal times (a price is in force
+      // before the liquidation it triggers)
+      let nextMs = Number.POSITIVE_INFINITY;
+      let pick = null as 'oracle' | 'liquidation' | number | null;
+      const o = oracles.head;
+      if (o) {
+        nextMs = o.time.getTime();
+        pick = 'oracle';
+      }
+      for (let i = 0; i < bars.length; i++) {
+        const bar = bars[i]!.reader.head;
+        if (!bar) continue;
+        const at = bar.time.getTime() + INTERVAL_MS[bar.interval]!;
+        if (at < nextMs) {
+          nextMs = at;
+          pick = i;
+        }
+      }
+      const l = liquidations.head;
+      if (l && l.time.getTime() < nextMs) {
+        nextMs = l.time.getTime();
+        pick = 'liquidation';
+      }
+      if (pick === null) break;
+      // the instant before this event is complete: compare the feeds with the reference as it stood
+      if (instant && instant.atMs < nextMs) evaluateInstant();
+      // the state just before this event is the later reference of checks and comparisons whose wait ended
+      settle(nextMs, false);
+      for (const feed of feeds.values()) feed.confirm(nextMs, (dueMs) => book.quote(dueMs, feed.feed.group));
+      await flush(false);
+      if (nextMs >= toMs && !liquidations.head && waiting.length === 0 && !openInsideRange(nextMs)) break;
+      events++;
+      quotes.clear();
+
+      if (pick === 'oracle') {
+        oracles.shift();
+        const price = Number(o!.price);
+        if (!(price > 0)) continue;
+        const at = o!.time.getTime();
+        const feed = feedOf(o!.venue, o!.market);
+        const group = s.groupOf(o!.venue);
+        book.observe({
+          key: `oracle:${o!.venue}:${o!.market}`,
+          kind: 'oracle',
+          venue: o!.venue,
+          market: o!.market,
+          interval: null,
+          group,
+          price,
+          observedAtMs: at,
+          maxAgeMs: feed.feed.heartbeatMs !== null ? feed.feed.heartbeatMs * (1 + grace) : maxAgeOracleMs,
+        });
+        feed.update(at, price, o!.block_time ? o!.block_time.getTime() : null);
+        if (book.accepts('oracle', o!.venue, null)) observed(group, at);
+        touch(at, feed);
+      } else if (pick === 'liquidation') {
+        liquidations.shift();
+        const w = begin(l!, nextMs);
+        if (afterMs > 0) waiting.push(w);
+        else ready.push({ liquidation: w.row, result: check(w, null, null) });
+      } else {
+        const { reader, interval } = bars[pick]!;
+        const bar = reader.head!;
+        reader.shift();
+        const price = Number(bar.close);
+        if (!(price > 0)) continue;
+        const group = s.groupOf(bar.venue);
+        // a candle's close may be its first trade: without a last-trade time, it is as old as the bar
+        const observedAtMs = bar.last_trade_at ? bar.last_trade_at.getTime() : bar.time.getTime();
+        book.observe({
+          key: `bar:${bar.venue}:${bar.market}:${interval}`,
+          kind: 'bar',
+          venue: bar.venue,
+          market: bar.market,
+          interval,
+          group,
+          price,
+          observedAtMs,
+          maxAgeMs: maxAgeBarMs,
+        });
+        if (book.accepts('bar', bar.venue, interval)) observed(group, observedAtMs);
+        touch(nextMs, null);
+      }
+    }
+  }
 
   /** A liquidation met in the walk: the reference and the venue's own price as they stood then. */
   function begin(row: LiquidationRow, atMs: number): Waiting {
