@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.ts';
 import { storeKind } from '../db/store-kind.ts';
 import { measureCoverage } from './coverage.ts';
 import { AnalyzeRequestError, resolveScope, type AnalyzeRequest } from './scope.ts';
+import { withSnapshotReader } from './snapshot-reader.ts';
 import type { AnalysisContext, AnalysisStep } from './step.ts';
 import { ANALYSIS_STEPS } from './steps.ts';
 
@@ -70,9 +71,12 @@ export async function analyze(db: Kysely<Database>, config: Pick<LiqscopeConfig,
       returning id::text as id`.execute(trx);
     const runId = rows[0]!.id;
     const figures: Record<string, Record<string, unknown>> = {};
-    for (const step of steps) {
-      figures[step.name] = await step.run(trx, { runId, from: scope.from, to: scope.to, venues: scope.venues, assets: scope.assets }, paramsByStep[step.name] ?? {}, context);
-    }
+    await withSnapshotReader(db, trx, async (reader) => {
+      for (const step of steps) {
+        const stepScope = { runId, from: scope.from, to: scope.to, venues: scope.venues, assets: scope.assets, ...(reader ? { reader } : {}) };
+        figures[step.name] = await step.run(trx, stepScope, paramsByStep[step.name] ?? {}, context);
+      }
+    });
     await sql`update analysis_runs set finished_at = ${new Date()}, steps = ${JSON.stringify(figures)}::jsonb where id = ${runId}`.execute(trx);
     return { runId, from: scope.from, to: scope.to, scope: scope.key, steps: figures, seconds: (performance.now() - started) / 1000 };
   });

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { VenueMarginRules } from '../pipeline/margin-rules.ts';
 import type { FeedUpdateRule } from '../pipeline/feed-rules.ts';
@@ -18,6 +18,12 @@ export interface AnalysisScope {
   /** Only these venues / assets (all when empty). */
   venues: readonly string[];
   assets: readonly string[];
+  /**
+   * A second connection reading the canonical tables in the run's snapshot, for long reads that would
+   * otherwise queue behind the step's own writes (src/analytics/snapshot-reader.ts). Postgres only;
+   * absent on PGlite, where the transaction reads. It sees none of the run's writes.
+   */
+  reader?: Kysely<Database>;
 }
 
 /**

@@ -94,6 +94,7 @@ async function runOracleStep(
       select distinct venue from liquidations where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and time < ${to}`.execute(db);
     const liquidatingGroups = new Set([...rulesByVenue.keys(), ...liquidating.map((l) => l.venue)].map(groupOf));
     const walk = await walkAsset(store, key, series, {
+      ...(scope.reader ? { reader: scope.reader } : {}),
       liquidatingGroups,
       from,
       to,

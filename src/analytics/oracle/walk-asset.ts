@@ -30,6 +30,11 @@ export interface WalkSettings {
   /** Groups whose prices liquidate positions (venues with margin rules or with liquidations of the asset). */
   liquidatingGroups: ReadonlySet<string>;
   /**
+   * Where the walk reads prices and liquidations, when not through `db`: a connection of its own in the
+   * run's snapshot (AnalysisScope.reader), so that the reads do not queue behind the writes of checks.
+   */
+  reader?: Kysely<Database>;
+  /**
    * Called with each page of checks to write. The walk goes on while a page is written and waits for it
    * before handing over the next one (one write in flight, pages in order) and before it returns.
    */
@@ -64,9 +69,10 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   }
   const start = new Date(fromMs - lookbackMs);
   const intervals = method.kind === 'median' ? method.barIntervals : [];
-  const oracles = oracleRows(db, key, start);
-  const bars = intervals.map((interval) => ({ interval, reader: barRows(db, key, interval, new Date(start.getTime() - INTERVAL_MS[interval]!)) }));
-  const liquidations = liquidationRows(db, key, s.from, s.to, s.venues);
+  const reads = s.reader ?? db;
+  const oracles = oracleRows(reads, key, start);
+  const bars = intervals.map((interval) => ({ interval, reader: barRows(reads, key, interval, new Date(start.getTime() - INTERVAL_MS[interval]!)) }));
+  const liquidations = liquidationRows(reads, key, s.from, s.to, s.venues);
 
   const settings: EpisodeSettings = {
     thresholdPct: params.episodes.thresholdPct,
