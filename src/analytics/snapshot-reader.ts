@@ -5,8 +5,8 @@ import { storeKind } from '../db/store-kind.ts';
 /**
  * Runs `work` with a second connection that reads the canonical tables as the run's transaction saw
  * them when this was called (its snapshot exported and imported into a read-only REPEATABLE READ
- * transaction), on Postgres; on PGlite, which has one connection, `work` gets none and reads through
- * the transaction.
+ * transaction), on Postgres; on PGlite, which has one session (embedded, or served by `db serve`),
+ * `work` gets none and reads through the transaction.
  *
  * Why: the oracle step walks a million rows while it writes a check per liquidation. On the run's one
  * connection each page read queues behind the write in flight, so Node and Postgres mostly take turns;
@@ -14,8 +14,13 @@ import { storeKind } from '../db/store-kind.ts';
  */
 export async function withSnapshotReader<T>(db: Kysely<Database>, trx: Transaction<Database>, work: (reader: Kysely<Database> | undefined) => Promise<T>): Promise<T> {
   if (storeKind(trx) !== 'postgres') return work(undefined);
-  const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(trx);
+  // An embedded database served by `liqscope db serve` speaks the Postgres protocol but is one session
+  // behind a multiplexer that holds every other connection's statements until the open transaction ends:
+  // a second connection would wait for the run, and the run for it. Its version() names PGlite.
+  const { rows } = await sql<{ snapshot: string | null }>`
+    select case when position('PGlite' in version()) = 0 then pg_export_snapshot() end as snapshot`.execute(trx);
   const snapshot = rows[0]!.snapshot;
+  if (snapshot === null) return work(undefined);
   return db.connection().execute(async (reader) => {
     await sql`begin isolation level repeatable read read only`.execute(reader);
     try {
