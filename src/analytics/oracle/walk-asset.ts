@@ -187,24 +187,6 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
 
   const readers: { fill(): Promise<void> }[] = [oracles, ...bars.map((b) => b.reader), liquidations];
   try {
-    await walk();
-  } catch (error) {
-    // A failed write aborts the transaction, and the reads queued behind it fail with that; its own
-    // error is the one that says what went wrong.
-    await writing;
-    throw error;
-  }
-  evaluateInstant();
-  settle(Number.POSITIVE_INFINITY, true);
-  await flush(true);
-  await writing;
-  for (const feed of feeds.values()) feed.finish((dueMs) => book.quote(dueMs, feed.feed.group));
-
-  const inScope = (e: Episode) => s.venues.length === 0 || s.venues.includes(e.feed.venue) || s.venues.includes(e.feed.liquidationVenue);
-  const episodes = [...feeds.values()].flatMap((f) => f.done).filter((e) => e.startMs >= fromMs && e.startMs < toMs && inScope(e));
-  return { episodes, checks, events };
-
-  async function walk(): Promise<void> {
     for (;;) {
       await Promise.all(readers.map((r) => r.fill()));
       // the next event: oracle rows, then bars, then liquidations at equal times (a price is in force
@@ -291,7 +273,21 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
         touch(nextMs, null);
       }
     }
+  } catch (error) {
+    // A failed write aborts the transaction, and the reads queued behind it fail with that; its own
+    // error is the one that says what went wrong.
+    await writing;
+    throw error;
   }
+  evaluateInstant();
+  settle(Number.POSITIVE_INFINITY, true);
+  await flush(true);
+  await writing;
+  for (const feed of feeds.values()) feed.finish((dueMs) => book.quote(dueMs, feed.feed.group));
+
+  const inScope = (e: Episode) => s.venues.length === 0 || s.venues.includes(e.feed.venue) || s.venues.includes(e.feed.liquidationVenue);
+  const episodes = [...feeds.values()].flatMap((f) => f.done).filter((e) => e.startMs >= fromMs && e.startMs < toMs && inScope(e));
+  return { episodes, checks, events };
 
   /** A liquidation met in the walk: the reference and the venue's own price as they stood then. */
   function begin(row: LiquidationRow, atMs: number): Waiting {
