@@ -166,10 +166,15 @@ describe('liqscope run metrics and readiness', () => {
     const batches = endedPings.reduce((sum, r) => sum + ((r.figures as { batches?: number } | null)?.batches ?? 0), 0);
     expect(sample(families, 'liqscope_source_batches_total', { source: 'pings' })).toBe(batches);
     expect(sample(families, 'liqscope_source_records_total', { source: 'fills' })).toBe(3);
-    // Every eth_getLogs the proxy failed is an error of kind transient on endpoint local#0, and nothing else.
+    // Every eth_getLogs the proxy failed is an error of kind transient on endpoint local#0, and nothing else
+    // is counted but transient errors there. The count is the job log's; it may exceed the faults by errors
+    // no test controls (a keep-alive socket the proxy closed as the client reused it, on a loaded machine).
+    const logged = endedPings.flatMap((r) => (r.figures as { errors?: { endpoint: string; kind: string; count: number }[] } | null)?.errors ?? []);
+    const loggedTransient = logged.filter((e) => e.endpoint === 'local#0' && e.kind === 'transient').reduce((sum, e) => sum + e.count, 0);
     expect(faults).toBeGreaterThan(0);
-    expect(sample(families, 'liqscope_source_errors_total', { source: 'pings', endpoint: 'local#0', kind: 'transient' })).toBe(faults);
-    expect(sample(families, 'liqscope_source_errors_total')).toBe(faults);
+    expect(loggedTransient).toBeGreaterThanOrEqual(faults);
+    expect(sample(families, 'liqscope_source_errors_total', { source: 'pings', endpoint: 'local#0', kind: 'transient' })).toBe(loggedTransient);
+    expect(sample(families, 'liqscope_source_errors_total')).toBe(loggedTransient);
     // Lag now: none.
     expect(sample(families, 'liqscope_source_lag_blocks', { source: 'pings' })).toBe(0);
     expect(sample(families, 'liqscope_source_lag_bytes', { source: 'fills' })).toBe(0);
