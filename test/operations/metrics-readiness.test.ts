@@ -133,7 +133,7 @@ describe('liqscope run metrics and readiness', () => {
     const lagging = await until('readyz to see the lag', async () => {
       const r = await readyz(base);
       return r.status === 503 ? r : null;
-    }, 2500);
+    }, 10_000);
     // Measured by the probe, or by the next tick's run while it catches up in 5-block ranges.
     const behind = /source pings: (\d+) blocks behind its chain's safe head \(metrics.readyMaxLagBlocks 20\)/.exec(lagging.body.reasons.join('\n'));
     expect(behind, lagging.text).not.toBeNull();

@@ -155,7 +155,9 @@ describe.skipIf(!TEST_DATABASE_URL)('liqscope run stopped in the middle of a bat
     // The process's own clock: from the signal's line to the deadline's line, the bound.
     const signalled1 = timeOf(first, (m) => m.startsWith('SIGTERM: stopping'))!;
     const gaveUp1 = timeOf(first, (m) => m.startsWith('shutdown took longer than'))!;
-    expect(gaveUp1 - signalled1).toBeGreaterThanOrEqual(BOUND_S * 1000);
+    // Node starts a timer from the event loop's cached time, which may be a few ms older than the signal
+    // line's timestamp (CI measured 3,999 ms for a 4 s bound): a small tolerance, not a looser bound.
+    expect(gaveUp1 - signalled1).toBeGreaterThanOrEqual(BOUND_S * 1000 - 50);
     expect(gaveUp1 - signalled1).toBeLessThan(BOUND_S * 1000 + 1000);
     // Seen from here, plus signal delivery and process teardown.
     expect(exit1.at - asked1).toBeLessThan(BOUND_S * 1000 + 3000);
