@@ -52,11 +52,17 @@ export function storeTimeMs(gt: GroundTruth, record: { venue: string; timeMs: nu
 
 const simulations = new Map<string, SimOutput>();
 
-/** Simulates a shipped scenario (or a scenario file) once per process. */
+/**
+ * Simulates a shipped scenario (or a scenario file) once per process. `name@seed` runs it with another
+ * seed: the same market and shocks, other traders and paths (test/analytics/unseen-seeds.test.ts).
+ */
 export function simulate(name: string): SimOutput {
   let output = simulations.get(name);
   if (!output) {
-    output = runSimulation(loadScenario(name).scenario);
+    const [file, seed] = name.split('@') as [string, string | undefined];
+    const { scenario } = loadScenario(file);
+    if (seed !== undefined) scenario.seed = Number(seed);
+    output = runSimulation(scenario);
     simulations.set(name, output);
   }
   return output;

@@ -67,7 +67,8 @@ export async function storeScenario(db: Kysely<Database>, name: string): Promise
 }
 
 export function oracleConfig(name: string, oracle: Record<string, unknown> = {}) {
-  return configSchema.parse({ analytics: { oracle: { feeds: simulatedFeedRules(loadScenario(name).scenario), ...oracle } } });
+  // The feeds' rules are the scenario's, whatever its seed (`name@seed`).
+  return configSchema.parse({ analytics: { oracle: { feeds: simulatedFeedRules(loadScenario(name.split('@')[0]!).scenario), ...oracle } } });
 }
 
 export function runOracle(db: Kysely<Database>, name: string, oracle: Record<string, unknown> = {}): Promise<AnalyzeSummary> {
