@@ -139,7 +139,8 @@ async function runDemoAsOwner(options: DemoOptions): Promise<DemoResult> {
     const handle = await openDatabase({ path: dbPath });
     try {
       await migrateToLatest(handle.db);
-      say(`indexing blocks ${fromBlock}–${toBlock}, the Hyperliquid node fills${apis.sources.length > 0 ? ' and the venue APIs' : ''} into ${dbPath}`);
+      const what = [`blocks ${fromBlock}–${toBlock}`, ...(sources.some((s) => s.kind === 'files') ? ['the Hyperliquid node fills'] : []), ...(apis.sources.length > 0 ? ['the venue APIs'] : [])];
+      say(`indexing ${what.slice(0, -1).join(', ')}${what.length > 1 ? ' and ' : ''}${what.at(-1)} into ${dbPath}`);
       await indexConfig(handle.db, config, { protocols: options.protocols, follow: false });
       await apis.close();
       const count = async (table: 'liquidations' | 'adl_events' | 'oracle_prices' | 'trade_bars', venue: string, interval?: string) => {
