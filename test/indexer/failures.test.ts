@@ -121,7 +121,8 @@ describe('an endpoint that refuses the key (HTTP 401/403)', () => {
       /on local#0 \(127\.0\.0\.1:\d+\): unauthorized \(HTTP 401: .*Must be authenticated!.*\): check the key/,
     );
     expect(requestsBut(refusing, 'eth_chainId')).toBe(1);
-    expect(Date.now() - started).toBeLessThan(3_000); // the chain-id check's one retry (0.5 s) included
+    // Not after 10 retries (the request count above says so); generous for a loaded CI machine.
+    expect(Date.now() - started).toBeLessThan(6_000); // the chain-id check's one retry (0.5 s) included
   });
 
   it('fails over to the next endpoint and never asks the refusing one again', async () => {

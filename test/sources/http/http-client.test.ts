@@ -58,7 +58,7 @@ describe('HttpClient', () => {
     expect(await c.send(get())).toEqual({ ok: 1 });
     expect(seen).toHaveLength(2);
     expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(990);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000); // within the 10 s budget
     expect(c.stats.retries).toBe(1);
   });
 
