@@ -27,7 +27,8 @@ const routes: Record<string, Route> = {
 
 const server = useRouteServer(routes);
 
-const options = { timeoutMs: 300, maxBodyBytes: 1_000_000 };
+// Well above a local answer on a loaded machine; the hanging routes wait it out.
+const options = { timeoutMs: 1_000, maxBodyBytes: 1_000_000 };
 
 async function failure(path: string, opts = options): Promise<unknown> {
   try {

@@ -128,7 +128,7 @@ describe('subgraph source faults', () => {
       3: { kind: 'status', status: 500 },
       5: { kind: 'indexing-error' },
       7: { kind: 'behind' },
-      9: { kind: 'slow', delayMs: 400 },
+      9: { kind: 'slow', delayMs: 1_500 },
       11: { kind: 'truncated' },
       13: { kind: 'not-json' },
       15: { kind: 'status', status: 502 },
@@ -136,7 +136,8 @@ describe('subgraph source faults', () => {
     server = await startSubgraphServer({ rows: { TradeAction: rows }, faults: (r) => (r.page > 0 ? plan[r.page] : null) });
     const summary = await indexConfig(handle.db, subgraphConfig(server.url, { name: 'faults', pageSize: 100 }), {
       protocols: PROTOCOLS,
-      rpc: { ...FAST.rpc, timeoutMs: 200 },
+      // A timeout well above an ordinary page's time on a loaded machine, below the slow answer's delay.
+      rpc: { ...FAST.rpc, timeoutMs: 1_000 },
     });
     expectExactly(await stored(handle, 'faults'), expected);
     expect(summary.sources[0]!.retries).toBe(8);
