@@ -77,12 +77,12 @@ forEachDatabase((dbName, open) => {
       const plan = (r: InfoRequestView): InfoFault | null =>
         r.n === 2 ? { kind: 'status', status: 429, retryAfterSeconds: 1 }
         : r.n === 4 ? { kind: 'status', status: 500 }
-        : r.n === 6 ? { kind: 'slow', delayMs: 1_500 }
+        : r.n === 6 ? { kind: 'slow', delayMs: 3_000 }
         : r.n === 8 ? { kind: 'truncated' }
         : null;
       const server = await startHyperliquidInfoServer({ outDir: dir, now: synth.now, weightPerMinute: null, faults: plan });
       try {
-        const summary = await indexConfig(handle.db, config(server.url, 'hl-retry', { requestTimeout: 0.5 }), { protocols: PROTOCOLS, rpc: { backoffBaseMs: 20, backoffMaxMs: 100 } });
+        const summary = await indexConfig(handle.db, config(server.url, 'hl-retry', { requestTimeout: 1.5 }), { protocols: PROTOCOLS, rpc: { backoffBaseMs: 20, backoffMaxMs: 100 } });
         expect(await bars('hl-retry')).toEqual(btcBars());
         const log = server.stats.requests;
         const seen = JSON.stringify({ server: log.map((r) => [r.n, r.fault, r.status, r.atMs - log[0]!.atMs]), client: summary.sources[0]!.errors });
