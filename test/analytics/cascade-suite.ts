@@ -8,7 +8,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { LiqscopeDb } from '../../src/db/connect.ts';
 import type { GroundTruth } from '../../src/sim/ground-truth.ts';
 import { forEachDatabase } from '../helpers/db.ts';
-import { loadSimulation, simulate } from '../helpers/sim-store.ts';
+import { loadSimulation, scenarioName, simulate } from '../helpers/sim-store.ts';
 import { expectedCascades, fillKey, gapClusters, numericText, truthFills, usdSum, type TruthFill } from './cascade-truth.ts';
 import { resetStore } from './reset-store.ts';
 
@@ -26,9 +26,6 @@ const config = configSchema.parse({});
 const params = cascadeParamsSchema.parse({});
 /** Results per scenario on the first store, compared with the second's. */
 const firstStoreResults = new Map<string, unknown>();
-
-/** The shipped scenario of `name` or `name@seed`. */
-const baseName = (scenario: string) => scenario.split('@')[0];
 
 export function cascadeSuite(scenarios: readonly string[]): void {
   forEachDatabase((dbName, open) => {
@@ -96,8 +93,8 @@ export function cascadeSuite(scenarios: readonly string[]): void {
             expect(withTrees.map((c) => span(c.startMs, c.endMs)).filter((s) => !detected.has(s))).toEqual([]);
             const found = expected.kept.filter((c) => detected.has(span(c.startMs, c.endMs))).length;
             expect(expected.kept.length === 0 ? 1 : found / expected.kept.length, `${found} of ${expected.kept.length} expected cascades`).toBeGreaterThanOrEqual(0.95);
-            if (baseName(scenario) === 'quiet-day') expect(detected.size).toBe(0);
-            if (baseName(scenario) === 'two-shocks') expect(detected.size).toBe(2);
+            if (scenarioName(scenario).file === 'quiet-day') expect(detected.size).toBe(0);
+            if (scenarioName(scenario).file === 'two-shocks') expect(detected.size).toBe(2);
           });
 
           it('stores, for every gap of the sweep, the clusters of the ground truth\'s fills', async () => {

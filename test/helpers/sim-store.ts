@@ -52,6 +52,13 @@ export function storeTimeMs(gt: GroundTruth, record: { venue: string; timeMs: nu
 
 const simulations = new Map<string, SimOutput>();
 
+/** `name` or `name@seed`: the shipped scenario (or file) and the seed that replaces its own, if any. */
+export function scenarioName(name: string): { file: string; seed: number | undefined } {
+  const [file, seed] = name.split('@') as [string, string | undefined];
+  if (seed !== undefined && !/^\d+$/.test(seed)) throw new Error(`${name}: the seed after '@' must be a whole number`);
+  return { file, seed: seed === undefined ? undefined : Number(seed) };
+}
+
 /**
  * Simulates a shipped scenario (or a scenario file) once per process. `name@seed` runs it with another
  * seed: the same market and shocks, other traders and paths (test/analytics/unseen-seeds.test.ts).
@@ -59,9 +66,9 @@ const simulations = new Map<string, SimOutput>();
 export function simulate(name: string): SimOutput {
   let output = simulations.get(name);
   if (!output) {
-    const [file, seed] = name.split('@') as [string, string | undefined];
+    const { file, seed } = scenarioName(name);
     const { scenario } = loadScenario(file);
-    if (seed !== undefined) scenario.seed = Number(seed);
+    if (seed !== undefined) scenario.seed = seed;
     output = runSimulation(scenario);
     simulations.set(name, output);
   }

@@ -18,7 +18,7 @@ import { dydxDemoSource } from '../../../src/sim/servers/dydx-demo-source.ts';
 import { startDydxIndexerServer } from '../../../src/sim/servers/dydx-indexer-server.ts';
 import { hyperliquidInfoSourceConfig, startHyperliquidInfoServer } from '../../../src/sim/servers/hyperliquid-info-server.ts';
 import type { OpenTestDb } from '../../helpers/db.ts';
-import { loadSimulation, simulate, storeTimeMs, storeVenue } from '../../helpers/sim-store.ts';
+import { loadSimulation, scenarioName, simulate, storeTimeMs, storeVenue } from '../../helpers/sim-store.ts';
 
 /**
  * A simulated scenario in the store as a user who indexed every venue would have it, then the oracle
@@ -68,7 +68,7 @@ export async function storeScenario(db: Kysely<Database>, name: string): Promise
 
 export function oracleConfig(name: string, oracle: Record<string, unknown> = {}) {
   // The feeds' rules are the scenario's, whatever its seed (`name@seed`).
-  return configSchema.parse({ analytics: { oracle: { feeds: simulatedFeedRules(loadScenario(name.split('@')[0]!).scenario), ...oracle } } });
+  return configSchema.parse({ analytics: { oracle: { feeds: simulatedFeedRules(loadScenario(scenarioName(name).file).scenario), ...oracle } } });
 }
 
 export function runOracle(db: Kysely<Database>, name: string, oracle: Record<string, unknown> = {}): Promise<AnalyzeSummary> {
