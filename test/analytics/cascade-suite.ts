@@ -120,7 +120,7 @@ export function cascadeSuite(scenarios: readonly string[]): void {
         });
 
         it('has, per cascade, the first ADL, the per-venue counts and the notional by side of its ground-truth fills', async () => {
-            const { rows: cascades } = await sql<{ cascade_id: string; start_time: Date; end_time: Date; liquidations: number; liquidations_long: number; liquidations_short: number; liquidated_usd: string | null; liquidated_long_usd: string; liquidated_short_usd: string; adl_fills: number; adl_long_usd: string; adl_short_usd: string; first_liquidation: Date | null; first_adl: Date | null; accounts: number; venues: string[] }>`
+            const { rows: cascades } = await sql<{ cascade_id: string; start_time: Date; end_time: Date; liquidations: number; liquidations_long: number; liquidations_short: number; liquidated_usd: string | null; liquidated_long_usd: string; liquidated_short_usd: string; adl_fills: number; adl_long_usd: string; adl_short_usd: string; first_liquidation: Date | null; first_adl: Date | null; accounts: number; adl_accounts: number; cross_margin_accounts: number; venues: string[] }>`
               select * from cascades where scope = 'all' order by start_time`.execute(handle.db);
             const { rows: perVenue } = await sql<{ cascade_id: string; venue: string; kind: string; fills: string; long_usd: string; short_usd: string; first_time: Date }>`
               select cascade_id, venue, kind, fills::text as fills, long_usd::text as long_usd, short_usd::text as short_usd, first_time from cascade_venues`.execute(handle.db);
@@ -136,13 +136,14 @@ export function cascadeSuite(scenarios: readonly string[]): void {
                 longUsd: numericText(c.liquidated_long_usd), shortUsd: numericText(c.liquidated_short_usd),
                 adl: c.adl_fills, adlLongUsd: numericText(c.adl_long_usd), adlShortUsd: numericText(c.adl_short_usd),
                 firstLiquidation: c.first_liquidation?.getTime() ?? null, firstAdl: c.first_adl?.getTime() ?? null,
-                accounts: c.accounts, venues: c.venues,
+                accounts: c.accounts, adlAccounts: c.adl_accounts, crossMarginAccounts: c.cross_margin_accounts, venues: c.venues,
               }, c.cascade_id).toEqual({
                 liquidations: liqs.length, long: side(liqs, 'long').length, short: side(liqs, 'short').length,
                 longUsd: usdSum(side(liqs, 'long')), shortUsd: usdSum(side(liqs, 'short')),
                 adl: adls.length, adlLongUsd: usdSum(side(adls, 'long')), adlShortUsd: usdSum(side(adls, 'short')),
                 firstLiquidation: liqs.length === 0 ? null : Math.min(...liqs.map((f) => f.timeMs)), firstAdl,
-                accounts: new Set(liqs.map((f) => `${f.venue}|${f.account}`)).size, venues: [...new Set(own.map((f) => f.venue))].sort(),
+                accounts: new Set(liqs.map((f) => `${f.venue}|${f.account}`)).size, adlAccounts: new Set(adls.map((f) => `${f.venue}|${f.account}`)).size,
+                crossMarginAccounts: crossMarginAccounts(liqs), venues: [...new Set(own.map((f) => f.venue))].sort(),
               });
               const venueRows = perVenue.filter((r) => r.cascade_id === c.cascade_id).map((r) => ({ venue: r.venue, kind: r.kind, fills: Number(r.fills), longUsd: numericText(r.long_usd), shortUsd: numericText(r.short_usd), first: r.first_time.getTime() }));
               const expectedVenues = [...new Set(own.map((f) => `${f.venue}|${f.kind}`))].map((k) => {
@@ -240,4 +241,14 @@ export function cascadeSuite(scenarios: readonly string[]): void {
       }
     });
   });
+}
+
+/** Accounts (per venue) with two or more positions (market and side) among the fills, counted by hand. */
+function crossMarginAccounts(liquidations: readonly TruthFill[]): number {
+  const positions = new Map<string, Set<string>>();
+  for (const f of liquidations) {
+    const key = `${f.venue}|${f.account}`;
+    (positions.get(key) ?? positions.set(key, new Set()).get(key)!).add(`${f.asset}|${f.side}`);
+  }
+  return [...positions.values()].filter((p) => p.size >= 2).length;
 }

