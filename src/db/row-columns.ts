@@ -18,6 +18,11 @@ export interface ColumnSpec<Name extends string = string> {
    * the server would not apply the default to a row that omits the value; the insert supplies it.
    */
   readonly default?: "'{}'";
+  /**
+   * Few distinct values per insert (parameters JSON, an explanation per reason): each distinct value is
+   * sent once, in a dictionary array, and the rows carry its index (row-arrays.ts, unnest-insert.ts).
+   */
+  readonly repeated?: true;
 }
 
 type Columns<T extends RowTable> = readonly ColumnSpec<Extract<keyof Insertable<Database[T]>, string>>[];

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { arraysOf } from '../../src/db/row-arrays.ts';
+import { unnestInsert } from '../../src/db/unnest-insert.ts';
 import type { ColumnSpec } from '../../src/db/row-columns.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -49,6 +50,38 @@ forEachDatabase((dbName, open) => {
         expect(back.map((r) => (typeof r.doc === 'string' ? JSON.parse(r.doc) : r.doc))).toEqual(input.map((r) => (r.doc == null ? null : JSON.parse(r.doc))));
         expect(back.map((r) => r.amount)).toEqual(input.map((r) => r.amount));
         expect(back.map((r) => (r.ratio === null ? null : Number(r.ratio)))).toEqual(input.map((r) => r.ratio));
+      } finally {
+        await handle.close();
+      }
+    });
+
+    it('repeated columns (each distinct value sent once) insert the same rows as plain ones', async () => {
+      const handle = await open({ migrate: false });
+      try {
+        await sql`create temp table repeated_rows (n int4 not null, label text, doc jsonb, tags text[] not null default '{}')`.execute(handle.db);
+        const plain: readonly ColumnSpec[] = [
+          { name: 'n', type: 'int4' }, { name: 'label', type: 'text' }, { name: 'doc', type: 'jsonb' }, { name: 'tags', type: 'text[]', default: "'{}'" },
+        ];
+        const repeated = plain.map((c) => (c.name === 'n' ? c : { ...c, repeated: true as const }));
+        // Three labels (one needing escapes) and NULLs, two documents and undefined, tag lists with a quote and an empty one.
+        const input = Array.from({ length: 50 }, (_, i) => ({
+          n: i,
+          label: i % 5 === 4 ? null : ['a', 'b "quoted" \\ b', 'c'][i % 3]!,
+          doc: i % 7 === 0 ? undefined : long(i % 2),
+          tags: i % 4 === 0 ? [] : ['x', i % 2 === 0 ? 'y"z' : 'w'],
+        }));
+        const half = input.length / 2;
+        await unnestInsert('repeated_rows', plain, arraysOf('test', plain, input.slice(0, half))).execute(handle.db);
+        await unnestInsert('repeated_rows', repeated, arraysOf('test', repeated, input.slice(half))).execute(handle.db);
+        const { rows: back } = await sql<{ n: number; label: string | null; doc: unknown; tags: string[] }>`
+          select n, label, doc, tags from repeated_rows order by n`.execute(handle.db);
+        expect(back.map((r) => ({ ...r, doc: typeof r.doc === 'string' ? JSON.parse(r.doc) : r.doc }))).toEqual(
+          input.map((r) => ({ n: r.n, label: r.label, doc: r.doc === undefined ? null : JSON.parse(r.doc), tags: r.tags })),
+        );
+        // The repeated part sent each distinct value once.
+        const [, labels, docs] = arraysOf('test', repeated, input.slice(half));
+        expect(labels).toMatchObject({ dictionary: expect.any(String) });
+        expect(typeof docs === 'object' && docs.dictionary.split('\\"venue\\"').length - 1).toBe(2);
       } finally {
         await handle.close();
       }

@@ -5,6 +5,8 @@ import type { ColumnPgType, ColumnSpec } from '../../db/row-columns.ts';
 import { unnestInsert } from '../../db/unnest-insert.ts';
 
 const c = (name: string, type: ColumnPgType): ColumnSpec => ({ name, type });
+/** Few distinct values per page of checks: sent once each (row-arrays.ts, dictionaryLiteral). */
+const repeated = (name: string, type: ColumnPgType): ColumnSpec => ({ name, type, repeated: true });
 
 /**
  * The columns an oracle check writes (migrations/0005-oracle-checks.ts; `episode_id` is set after, by
@@ -45,11 +47,11 @@ export const CHECK_COLUMNS: readonly ColumnSpec[] = [
   c('tolerance_pct', 'float8'),
   c('verdict', 'text'),
   c('reason', 'text'),
-  c('detail', 'text'),
+  repeated('detail', 'text'),
   c('kept_usd', 'numeric'),
   c('dollars_lost_usd', 'numeric'),
   c('notes', 'text[]'),
-  c('params', 'jsonb'),
+  repeated('params', 'jsonb'),
 ];
 
 /**
