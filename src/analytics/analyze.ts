@@ -6,6 +6,7 @@ import { measureCoverage } from './coverage.ts';
 import { AnalyzeRequestError, resolveScope, type AnalyzeRequest } from './scope.ts';
 import { withSnapshotReader } from './snapshot-reader.ts';
 import type { AnalysisContext, AnalysisStep } from './step.ts';
+import { runSteps } from './run-steps.ts';
 import { ANALYSIS_STEPS } from './steps.ts';
 
 export { AnalyzeRequestError } from './scope.ts';
@@ -72,10 +73,10 @@ export async function analyze(db: Kysely<Database>, config: Pick<LiqscopeConfig,
     const runId = rows[0]!.id;
     const figures: Record<string, Record<string, unknown>> = {};
     await withSnapshotReader(db, trx, async (reader) => {
-      for (const step of steps) {
-        const stepScope = { runId, from: scope.from, to: scope.to, venues: scope.venues, assets: scope.assets, ...(reader ? { reader } : {}) };
-        figures[step.name] = await step.run(trx, stepScope, paramsByStep[step.name] ?? {}, context);
-      }
+      const stepScope = { runId, from: scope.from, to: scope.to, venues: scope.venues, assets: scope.assets, ...(reader ? { reader } : {}) };
+      const results = await runSteps(steps, (step) => step.run(trx, stepScope, paramsByStep[step.name] ?? {}, context));
+      // recorded in registry order, whichever finished first
+      for (const step of steps) figures[step.name] = results.get(step.name)!;
     });
     await sql`update analysis_runs set finished_at = ${new Date()}, steps = ${JSON.stringify(figures)}::jsonb where id = ${runId}`.execute(trx);
     return { runId, from: scope.from, to: scope.to, scope: scope.key, steps: figures, seconds: (performance.now() - started) / 1000 };
@@ -89,6 +90,6 @@ function selectSteps(registry: readonly AnalysisStep<unknown>[], names: readonly
       throw new AnalyzeRequestError(`analyze: unknown step "${name}" (steps: ${registry.map((s) => s.name).join(', ')})`);
     }
   }
-  // Registry order, whatever order they were named in: later steps may read earlier steps' results.
+  // Registry order, whatever order they were named in: a step comes after the steps it reads (`after`).
   return registry.filter((s) => names.includes(s.name));
 }

@@ -43,6 +43,13 @@ export interface AnalysisStep<Params = unknown> {
   /** Stable name, recorded in `analysis_runs` with the step's parameters and figures. */
   name: string;
   /**
+   * Steps whose results this one reads: it starts once they have finished (those of them the run
+   * includes). Steps that read none of each other's results run at once, in the same transaction
+   * (analyze.ts): their statements interleave on its connection, and one's JavaScript runs while
+   * Postgres works on the other's.
+   */
+  after?: readonly string[];
+  /**
    * Deletes this step's results for the scope's range (and venues/assets), then computes and writes
    * new ones. Returns figures worth recording (rows written, coverage, warnings).
    */

@@ -188,7 +188,7 @@ export function cascadeSuite(scenarios: readonly string[]): void {
             expect(runs.map((r) => r.run_id)).toEqual(before.cascades === 0 ? [] : [again.runId]);
 
             // A step failing after the cascades' deletes and inserts rolls the whole run back.
-            const failing: AnalysisStep<unknown> = { name: 'fails', run: async () => { throw new Error('step failed on purpose'); } };
+            const failing: AnalysisStep<unknown> = { name: 'fails', after: ['cascades'], run: async () => { throw new Error('step failed on purpose'); } };
             await expect(analyze(handle.db, config, { from: summary.from!, to: summary.to!, registry: [cascadesStep, failing] })).rejects.toThrow('step failed on purpose');
             expect(await counts()).toEqual(before);
             const { rows: after } = await sql<{ run_id: string }>`select distinct run_id::text as run_id from cascades`.execute(handle.db);

@@ -19,6 +19,8 @@ import { createWaveFills, WAVE_FILLS } from './wave-fills.ts';
  */
 export const adlWavesStep: AnalysisStep<unknown> = {
   name: 'adl',
+  // a wave names the cascade it started in
+  after: ['cascades'],
   async run(trx, scope, rawParams, context) {
     const params = parseAdlParams(rawParams);
     // The configuration's rankings override the ones the protocols declare (the venue knowledge the engine may not import).

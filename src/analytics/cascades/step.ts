@@ -44,12 +44,15 @@ async function runCascades(trx: Transaction<Database>, scope: AnalysisScope, par
   }
 
   const candidates = await candidateClusters(trx, params.minLiquidations, params.minNotionalUsd);
+  // Prices and trades are canonical tables: read on the run's snapshot reader where there is one, so
+  // that these reads do not queue behind the oracle step's writes on the transaction's connection.
+  const canonical = scope.reader ?? trx;
   const st = params.stages;
   const reachBack = Math.max(params.priceMoveLookbackSeconds, st.triggerLookbackSeconds + st.baselineSeconds) + 1;
   const reachAhead = Math.max(st.recoveryHorizonSeconds, 2 * st.windowSeconds) + 1;
 
   // The price test, over short windows visited one span at a time (there may be thousands of candidates).
-  const moves = await candidateMoves(trx, candidates, params);
+  const moves = await candidateMoves(canonical, candidates, params);
   const kept: { c: ClusterSummary; id: string; move: number | null; previousEndMs: number | null }[] = [];
   let droppedByMove = 0;
   for (const c of candidates) {
@@ -65,7 +68,7 @@ async function runCascades(trx: Transaction<Database>, scope: AnalysisScope, par
   const windows: PriceWindow[] = kept.flatMap(({ c }) =>
     c.assets.map((asset) => ({ asset, fromSecond: Math.floor(c.startMs / 1000) - reachBack, toSecond: Math.floor(c.endMs / 1000) + reachAhead })),
   );
-  const prices = await ReferencePrices.load(trx, windows, params.reference);
+  const prices = await ReferencePrices.load(canonical, windows, params.reference);
 
   const paramsJson = JSON.stringify({ ...params, scope: key });
   await writeKept(trx, kept.map((k) => ({ cluster: k.c.cluster, cascadeId: k.id })));
@@ -73,7 +76,7 @@ async function runCascades(trx: Transaction<Database>, scope: AnalysisScope, par
 
   // Trading from the earliest baseline to the end of the latest void window, once per asset.
   const trading = await TradingWindows.load(
-    trx,
+    canonical,
     kept.flatMap((k) => k.c.assets.map((asset) => ({ asset, fromSecond: Math.floor(k.c.startMs / 1000) - reachBack, toSecond: Math.floor(k.c.endMs / 1000) + st.windowSeconds + 2 }))),
     prices,
   );

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { mergeWindows, type PriceWindow, type ReferencePrices } from '../prices/load-reference.ts';
 import type { ReferenceSeries } from '../prices/reference-series.ts';
@@ -11,12 +11,12 @@ import type { AssetTrading } from './depth-proxies.ts';
 export class TradingWindows {
   private constructor(private readonly spans: Map<string, AssetTrading[]>) {}
 
-  static async load(trx: Transaction<Database>, windows: readonly PriceWindow[], prices: ReferencePrices): Promise<TradingWindows> {
+  static async load(db: Kysely<Database> | Transaction<Database>, windows: readonly PriceWindow[], prices: ReferencePrices): Promise<TradingWindows> {
     const spans = new Map<string, AssetTrading[]>();
     for (const [asset, merged] of mergeWindows(windows)) {
       const list: AssetTrading[] = [];
       for (const [from, to] of merged) {
-        const [t] = await loadTrading(trx, [asset], from, to, (a) => prices.slice(a, from, to));
+        const [t] = await loadTrading(db, [asset], from, to, (a) => prices.slice(a, from, to));
         list.push(t!);
       }
       spans.set(asset, list);
@@ -56,7 +56,7 @@ export class TradingWindows {
  * they are flow that moved the price.
  */
 export async function loadTrading(
-  trx: Transaction<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   assets: readonly string[],
   fromSecond: number,
   toSecond: number,
@@ -105,7 +105,7 @@ export async function loadTrading(
       left join liq l on l.venue = b.venue and l.asset = b.asset and l.second = b.time
      where b.asset = any(${[...assets]}::text[]) and b.interval = '1s' and b.time >= ${from} and b.time < ${to}
        and coalesce(b.quote, 'USD') = 'USD'
-     order by b.asset, b.venue, b.time`.execute(trx);
+     order by b.asset, b.venue, b.time`.execute(db);
   for (const r of rows) {
     const t = byAsset.get(r.asset)!;
     const i = Number(r.second) - fromSecond;
