@@ -21,7 +21,9 @@ export async function writeKept(trx: Transaction<Database>, kept: readonly { clu
  * analyze bench's 883,199 members, counting (venue, account) pairs took 1.94 s and this key 0.98 s
  * (the cascades insert), the cross-margin count 1.28 s and 1.05 s.
  */
-const ACCOUNT_KEY = sql`(e.venue || chr(31) || coalesce(e.account, ''))`;
+export const ACCOUNT_KEY = sql`(e.venue || chr(31) || coalesce(e.account, ''))`;
+/** A position (market and side, an unknown side its own) as one text key, likewise. */
+export const POSITION_KEY = sql`(e.market || chr(31) || coalesce(e.side, ''))`;
 
 /** The exact (NUMERIC) figures of every kept cascade and its assets, and its members, straight from SQL. */
 export async function insertAggregates(trx: Transaction<Database>, runId: string, key: string, paramsJson: string): Promise<void> {
@@ -50,7 +52,7 @@ export async function insertAggregates(trx: Transaction<Database>, runId: string
   // Accounts with several positions (market and side) liquidated within the cascade.
   await sql`update cascades c set cross_margin_accounts = x.n
     from (select k.cascade_id, count(*) as n from (
-            select cluster from ${ev} e where kind = 'L' group by cluster, ${ACCOUNT_KEY} having count(distinct e.market || chr(31) || e.side) >= 2
+            select cluster from ${ev} e where kind = 'L' group by cluster, ${ACCOUNT_KEY} having count(distinct ${POSITION_KEY}) >= 2
           ) a join ${kept} k on k.cluster = a.cluster group by k.cascade_id) x
     where c.cascade_id = x.cascade_id`.execute(trx);
   // Peak second and minute of liquidated notional.

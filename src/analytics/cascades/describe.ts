@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { activityPerMinute, amihud, illiquidityIndex, kyleLambda, MIN_BASELINE_SAMPLES, rollSpreadBps, type AssetTrading } from '../depth/depth-proxies.ts';
 import type { TradingWindows } from '../depth/load-trading.ts';
@@ -7,7 +7,8 @@ import type { ReferencePrices } from '../prices/load-reference.ts';
 import { pricePath, type Direction } from '../prices/price-path.ts';
 import type { ReferenceSeries } from '../prices/reference-series.ts';
 import type { AnalysisScope } from '../step.ts';
-import { EVENTS_TABLE, type ClusterSummary } from './cluster.ts';
+import type { ClusterFacts } from './cluster-facts.ts';
+import type { ClusterSummary } from './cluster.ts';
 import { fitHawkesOfCluster } from './hawkes-events.ts';
 import type { CascadeHawkes } from './hawkes-fit.ts';
 import { detectStages, type AssetMoves, type StageInputs } from './stages.ts';
@@ -44,6 +45,8 @@ export interface CascadeDetail {
 export async function describeCascade(
   trx: Transaction<Database>,
   c: ClusterSummary,
+  /** What its events say, loaded for every kept cascade at once (cluster-facts.ts). */
+  facts: ClusterFacts,
   /** The previous cascade's last event (null for the first): this cascade's trigger and move start after it. */
   previousEndMs: number | null,
   /** Earlier cascades' disturbed spans (unix seconds, inclusive): not part of this one's liquidity baseline. */
@@ -57,7 +60,6 @@ export async function describeCascade(
   scope: AnalysisScope,
 ): Promise<CascadeDetail> {
   const st = params.stages;
-  const ev = sql.table(EVENTS_TABLE);
   const startSecond = Math.floor(c.startMs / 1000);
   const endSecond = Math.floor(c.endMs / 1000);
   const flags: string[] = [];
@@ -70,24 +72,14 @@ export async function describeCascade(
   const directionOf = (asset: string): Direction => ((c.sides[asset]?.short ?? 0) > (c.sides[asset]?.long ?? 0) ? 'up' : 'down');
 
   // First liquidations (the trigger's) and the asset that started it.
-  const { rows: firstRows } = await sql<{ first: Date; count: number; usd: number | null; venues: string[]; assets: string[] | null; first_asset: string | null }>`
-    with l as (select * from ${ev} where cluster = ${c.cluster} and kind = 'L')
-    select (select min(time) from l) as first,
-           count(*)::integer as count, sum(usd)::float8 as usd,
-           array_agg(distinct venue order by venue) as venues,
-           array_agg(distinct asset order by asset) filter (where asset is not null) as assets,
-           (select asset from l order by time, id limit 1) as first_asset
-      from l where time < (select min(time) from l) + make_interval(secs => ${st.bucketSeconds})`.execute(trx);
-  const firstRow = firstRows[0]!;
-  const firstMs = firstRow.first.getTime();
+  const firstRow = facts.first;
+  const firstMs = firstRow.firstMs;
   const firstSecond = Math.floor(firstMs / 1000);
 
   // Price paths.
   const assets: AssetDetail[] = [];
   const moves: AssetMoves[] = [];
-  const { rows: assetUsd } = await sql<{ asset: string; usd: number }>`
-    select asset, coalesce(sum(usd), 0)::float8 as usd from ${ev} where cluster = ${c.cluster} and kind = 'L' and asset is not null group by asset`.execute(trx);
-  const liquidatedOf = new Map(assetUsd.map((r) => [r.asset, r.usd]));
+  const liquidatedOf = facts.liquidatedByAsset;
   // The cascade's own price path starts after the previous cluster's last event: the move an earlier
   // cascade made is that cascade's, not this one's (the price test above still looks back the full
   // lookback: a cluster in the wake of a crash is a market event).
@@ -134,7 +126,7 @@ export async function describeCascade(
   const impactPerMusd = weight > 0 ? weighted / weight / (weight / 1e6) : null;
 
   // Depth proxies and the illiquidity index.
-  const triggerMove = moves.find((m) => m.asset === firstRow.first_asset)?.before ?? null;
+  const triggerMove = moves.find((m) => m.asset === firstRow.firstAsset)?.before ?? null;
   const triggerStartSecond = triggerMove ? Math.min(triggerMove.from.second, firstSecond) : firstSecond;
   const baselineFrom = triggerStartSecond - st.baselineSeconds;
   const baselineTo = triggerStartSecond;
@@ -202,40 +194,28 @@ export async function describeCascade(
   }
 
   // Cross-margin failures and ADL within the cascade.
-  const { rows: crossRows } = await sql<{ venue: string; account: string; positions: number; usd: number | null; first: Date; last: Date }>`
-    select venue, account, count(distinct (market, side))::integer as positions, sum(usd)::float8 as usd, min(time) as first, max(time) as last
-      from ${ev} where cluster = ${c.cluster} and kind = 'L'
-     group by venue, account having count(distinct (market, side)) >= 2
-     order by sum(usd) desc nulls last`.execute(trx);
+  const crossRows = facts.crossMargin;
   const crossMargin = crossRows.length === 0 ? null : {
     accounts: crossRows.length,
     positions: crossRows.reduce((s, r) => s + r.positions, 0),
     usd: crossRows.reduce((s, r) => s + (r.usd ?? 0), 0),
-    firstMs: Math.min(...crossRows.map((r) => r.first.getTime())),
-    lastMs: Math.max(...crossRows.map((r) => r.last.getTime())),
+    firstMs: Math.min(...crossRows.map((r) => r.firstMs)),
+    lastMs: Math.max(...crossRows.map((r) => r.lastMs)),
     examples: crossRows.slice(0, 5).map((r) => ({ venue: r.venue, account: r.account, positions: r.positions, usd: r.usd })),
   };
-  const { rows: adlRows } = await sql<{ fills: number; usd: number | null; accounts: number; venues: string[] | null; first: Date | null; last: Date | null }>`
-    select count(*)::integer as fills, sum(usd)::float8 as usd, count(distinct (venue, account))::integer as accounts,
-           array_agg(distinct venue order by venue) as venues, min(time) as first, max(time) as last
-      from ${ev} where cluster = ${c.cluster} and kind = 'A'`.execute(trx);
-  const adlRow = adlRows[0]!;
-  const adl = adlRow.fills === 0 ? null : { fills: adlRow.fills, usd: adlRow.usd ?? 0, accounts: adlRow.accounts, venues: adlRow.venues ?? [], firstMs: adlRow.first!.getTime(), lastMs: adlRow.last!.getTime() };
+  const adl = facts.adl;
 
-  const { rows: perSecond } = await sql<{ second: string; usd: number | null }>`
-    select floor(extract(epoch from time))::bigint as second, sum(usd)::float8 as usd from ${ev}
-     where cluster = ${c.cluster} and kind = 'L' group by 1`.execute(trx);
   const liquidatedUsdPerSecond = new Float64Array(endSecond - startSecond + 1);
-  for (const r of perSecond) liquidatedUsdPerSecond[Number(r.second) - startSecond] = r.usd ?? 0;
+  for (const r of facts.liquidatedUsdBySecond) liquidatedUsdPerSecond[r.second - startSecond] = r.usd;
 
   const { stages, absent, liquidity: liquidityFigures } = detectStages(
     {
       startMs: c.startMs,
       endMs: c.endMs,
-      firstLiquidations: { count: firstRow.count, usd: firstRow.usd ?? 0, venues: firstRow.venues, assets: firstRow.assets ?? [], firstMs },
+      firstLiquidations: { count: firstRow.count, usd: firstRow.usd, venues: firstRow.venues, assets: firstRow.assets, firstMs },
       liquidatedUsdPerSecond,
       moves,
-      firstAsset: firstRow.first_asset,
+      firstAsset: firstRow.firstAsset,
       liquidity,
       crossMargin,
       adl,
@@ -245,7 +225,7 @@ export async function describeCascade(
   if (Object.keys(absent).length > 0) notes.absentStages = absent;
   if (liquidityFigures) notes.liquidityIndex = liquidityFigures;
 
-  const hawkes = await fitHawkesOfCluster(trx, c, params);
+  const hawkes = await fitHawkesOfCluster(trx, c, facts.hawkesFills, params);
   return {
     triggerStartSecond,
     flags,

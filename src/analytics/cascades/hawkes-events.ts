@@ -10,13 +10,17 @@ import { fitCascadeHawkes, type CascadeHawkes } from './hawkes-fit.ts';
  * before it, read from the run's events table. Past `maxEvents` fills only the distinct milliseconds
  * are read (all the default rule needs), and only that rule is fitted.
  */
-export async function fitHawkesOfCluster(trx: Transaction<Database>, c: ClusterSummary, params: CascadeParams): Promise<CascadeHawkes> {
+export async function fitHawkesOfCluster(
+  trx: Transaction<Database>,
+  c: ClusterSummary,
+  /** Liquidation fills from the lookback before the cascade to its end (cluster-facts.ts). */
+  fills: number,
+  params: CascadeParams,
+): Promise<CascadeHawkes> {
   const ev = sql.table(EVENTS_TABLE);
   const hp = params.hawkes;
   const from = new Date(c.startMs - hp.lookbackSeconds * 1000);
   const to = new Date(c.endMs);
-  const { rows: countRows } = await sql<{ n: number }>`select count(*)::integer as n from ${ev} where kind = 'L' and time >= ${from} and time <= ${to}`.execute(trx);
-  const fills = countRows[0]?.n ?? 0;
   let stamped: StampedEvent[];
   let params2 = hp;
   if (fills <= hp.maxEvents) {

@@ -7,6 +7,7 @@ import { scopeKey } from '../scope.ts';
 import type { AnalysisScope, AnalysisStep } from '../step.ts';
 import { insertAggregates, writeKept } from './aggregates.ts';
 import { candidateClusters, createClusteredEvents, gapSweep, type ClusterSummary } from './cluster.ts';
+import { loadClusterFacts } from './cluster-facts.ts';
 import { describeCascade, type CascadeDetail } from './describe.ts';
 import { candidateMoves } from './price-test.ts';
 import { writeDetails } from './write-details.ts';
@@ -84,8 +85,9 @@ async function runCascades(trx: Transaction<Database>, scope: AnalysisScope, par
   // Each cascade's disturbed span (its trigger to the end of its trailing window), kept out of the
   // liquidity baselines of the cascades after it.
   const disturbed: [number, number][] = [];
+  const facts = await loadClusterFacts(trx, st.bucketSeconds, params.hawkes.lookbackSeconds);
   for (const k of kept) {
-    const detail = await describeCascade(trx, k.c, k.previousEndMs, disturbed, k.move, params, prices, trading, reachBack, reachAhead, scope);
+    const detail = await describeCascade(trx, k.c, facts.get(k.c.cluster)!, k.previousEndMs, disturbed, k.move, params, prices, trading, reachBack, reachAhead, scope);
     details.push({ id: k.id, detail });
     disturbed.push([detail.triggerStartSecond, Math.floor(k.c.endMs / 1000) + st.windowSeconds]);
   }
