@@ -19,11 +19,9 @@ export async function writeKept(trx: Transaction<Database>, kept: readonly { clu
  * account contains (a NULL account, one the source did not name, is one key per venue, as the pair
  * was). A distinct count of a row value compares field by field through the record comparator: on the
  * analyze bench's 883,199 members, counting (venue, account) pairs took 1.94 s and this key 0.98 s
- * (the cascades insert), the cross-margin count 1.28 s and 1.05 s.
+ * (the cascades insert), the cross-margin count (now cluster-facts.ts) 1.28 s and 1.05 s.
  */
 export const ACCOUNT_KEY = sql`(e.venue || chr(31) || coalesce(e.account, ''))`;
-/** A position (market and side, an unknown side its own) as one text key, likewise. */
-export const POSITION_KEY = sql`(e.market || chr(31) || coalesce(e.side, ''))`;
 
 /** The exact (NUMERIC) figures of every kept cascade and its assets, and its members, straight from SQL. */
 export async function insertAggregates(trx: Transaction<Database>, runId: string, key: string, paramsJson: string): Promise<void> {
@@ -40,7 +38,7 @@ export async function insertAggregates(trx: Transaction<Database>, runId: string
            count(*) filter (where kind = 'L'), count(*) filter (where kind = 'L' and side = 'long'), count(*) filter (where kind = 'L' and side = 'short'),
            sum(usd) filter (where kind = 'L'), coalesce(sum(usd) filter (where kind = 'L' and side = 'long'), 0), coalesce(sum(usd) filter (where kind = 'L' and side = 'short'), 0),
            count(distinct ${ACCOUNT_KEY}) filter (where kind = 'L'),
-           0,
+           0, -- cross_margin_accounts: from the cascade's facts, with its details (write-details.ts)
            count(*) filter (where kind = 'A'), sum(usd) filter (where kind = 'A'),
            coalesce(sum(usd) filter (where kind = 'A' and side = 'long'), 0), coalesce(sum(usd) filter (where kind = 'A' and side = 'short'), 0),
            count(distinct ${ACCOUNT_KEY}) filter (where kind = 'A'),
@@ -49,12 +47,6 @@ export async function insertAggregates(trx: Transaction<Database>, runId: string
            (sum(usd) filter (where kind = 'A') / nullif(coalesce(sum(usd) filter (where kind = 'L'), 0) + coalesce(sum(usd) filter (where kind = 'A'), 0), 0))::float8
       from ${ev} e join ${kept} k on k.cluster = e.cluster
      group by k.cascade_id`.execute(trx);
-  // Accounts with several positions (market and side) liquidated within the cascade.
-  await sql`update cascades c set cross_margin_accounts = x.n
-    from (select k.cascade_id, count(*) as n from (
-            select cluster from ${ev} e where kind = 'L' group by cluster, ${ACCOUNT_KEY} having count(distinct ${POSITION_KEY}) >= 2
-          ) a join ${kept} k on k.cluster = a.cluster group by k.cascade_id) x
-    where c.cascade_id = x.cascade_id`.execute(trx);
   // Peak second and minute of liquidated notional.
   for (const unit of ['second', 'minute'] as const) {
     await sql`update cascades c set ${sql.ref(`peak_${unit}`)} = p.t, ${sql.ref(`peak_${unit}_usd`)} = p.usd

@@ -1,8 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { StageInputs } from './stages.ts';
-import { ACCOUNT_KEY, KEPT_TABLE, POSITION_KEY } from './aggregates.ts';
+import { ACCOUNT_KEY, KEPT_TABLE } from './aggregates.ts';
 import { EVENTS_TABLE } from './cluster.ts';
+
+/** A position (market and side, an unknown side its own) as one text key, as ACCOUNT_KEY is an account. */
+const POSITION_KEY = sql`(e.market || chr(31) || coalesce(e.side, ''))`;
 
 /** What the description of one kept cascade reads from its events (describe.ts). */
 export interface ClusterFacts {

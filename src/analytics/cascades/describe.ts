@@ -33,6 +33,8 @@ export interface CascadeDetail {
   impactPerMusd: number | null;
   depthAsset: string | null;
   depth: Record<string, number | null>;
+  /** Accounts with two or more positions liquidated in the cascade. */
+  crossMarginAccounts: number;
   assets: AssetDetail[];
   stages: ReturnType<typeof detectStages>['stages'];
   hawkes: CascadeHawkes;
@@ -236,6 +238,7 @@ export async function describeCascade(
     impactPerMusd,
     depthAsset: depthAsset?.asset ?? null,
     depth: depthAsset?.depth ?? {},
+    crossMarginAccounts: crossRows.length,
     assets,
     stages,
     hawkes,

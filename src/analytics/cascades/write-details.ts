@@ -12,7 +12,7 @@ export async function writeDetails(trx: Transaction<Database>, details: readonly
     return {
       cascade_id: id, price_reference: d.priceReference, price_move_pct: d.movePct,
       max_drawdown_pct: d.maxDrawdown?.pct ?? null, max_drawdown_asset: d.maxDrawdown?.asset ?? null,
-      impact_pct_per_musd: d.impactPerMusd, depth_asset: d.depthAsset,
+      impact_pct_per_musd: d.impactPerMusd, depth_asset: d.depthAsset, cross_margin_accounts: d.crossMarginAccounts,
       kyle_lambda_before: d.depth.kyle_lambda_before ?? null, kyle_lambda_during: d.depth.kyle_lambda_during ?? null,
       amihud_before: d.depth.amihud_before ?? null, amihud_during: d.depth.amihud_during ?? null,
       hawkes_status: h.status, hawkes_tie_rule: h.tieRule, hawkes_events: h.events, hawkes_mu: h.mu, hawkes_alpha: h.alpha,
@@ -24,7 +24,7 @@ export async function writeDetails(trx: Transaction<Database>, details: readonly
   await sql`update cascades c set
       price_reference = x.price_reference, price_move_pct = x.price_move_pct, max_drawdown_pct = x.max_drawdown_pct,
       max_drawdown_asset = x.max_drawdown_asset, impact_pct_per_musd = x.impact_pct_per_musd, depth_asset = x.depth_asset,
-      kyle_lambda_before = x.kyle_lambda_before, kyle_lambda_during = x.kyle_lambda_during,
+      cross_margin_accounts = x.cross_margin_accounts, kyle_lambda_before = x.kyle_lambda_before, kyle_lambda_during = x.kyle_lambda_during,
       amihud_before = x.amihud_before, amihud_during = x.amihud_during,
       hawkes_status = x.hawkes_status, hawkes_tie_rule = x.hawkes_tie_rule, hawkes_events = x.hawkes_events, hawkes_mu = x.hawkes_mu,
       hawkes_alpha = x.hawkes_alpha, hawkes_beta = x.hawkes_beta, hawkes_n = x.hawkes_n, hawkes_log_likelihood = x.hawkes_log_likelihood,
@@ -33,7 +33,7 @@ export async function writeDetails(trx: Transaction<Database>, details: readonly
       flags = array(select jsonb_array_elements_text(x.flags)), notes = x.notes
     from jsonb_to_recordset(${JSON.stringify(cascades)}::jsonb) as x(
       cascade_id text, price_reference text, price_move_pct float8, max_drawdown_pct float8, max_drawdown_asset text,
-      impact_pct_per_musd float8, depth_asset text, kyle_lambda_before float8, kyle_lambda_during float8, amihud_before float8,
+      impact_pct_per_musd float8, depth_asset text, cross_margin_accounts integer, kyle_lambda_before float8, kyle_lambda_during float8, amihud_before float8,
       amihud_during float8, hawkes_status text, hawkes_tie_rule text, hawkes_events integer, hawkes_mu float8, hawkes_alpha float8,
       hawkes_beta float8, hawkes_n float8, hawkes_log_likelihood float8, hawkes_ks_p float8, hawkes_n_min float8, hawkes_n_max float8,
       hawkes_self_excited_share float8, hawkes_note text, flags jsonb, notes jsonb)
