@@ -108,10 +108,17 @@ export async function generateAnalyzeBenchData(db: Kysely<Database>, opts: { liq
 
   // Liquidations: 85 % in a crash (c = i mod K), the rest anywhere in the period.
   await timed(`liquidations: ${opts.liquidations}`, `insert into liquidations (venue, chain, chain_id, market, symbol, asset, quote, time, block_number, uid, account, side,
-      size, size_usd, price, mark_price, pnl_usd, fee_usd)
+      size, size_usd, price, mark_price, oracle_price, collateral_usd, pnl_usd, fee_usd)
     select v.venue, v.chain, v.chain_id, v.prefix || name || v.suffix, name || '-USD', name, 'USD', to_timestamp(${epoch} + t),
            case when v.idx = 2 then 380000000 + floor((${epoch} + t) * 4)::bigint end, 'bench-liq-' || i,
-           '0x' || lpad(to_hex(floor(bench_u(i, 9) * 300000)::integer), 40, '0'), side, sz, sz * px, px, mk, -(sz * px) * 0.08, sz * px * 0.005
+           '0x' || lpad(to_hex(floor(bench_u(i, 9) * 300000)::integer), 40, '0'), side, sz, sz * px, px, mk,
+           -- GMX v2 rows carry what its decoder writes: the index price picked for PnL, the collateral (2-50x
+           -- leverage) and a PnL that leaves 0.5-1 % of the size, below GMX's 1 % minimum collateral factor,
+           -- so that the oracle check takes the whole verdict path as on real GMX liquidations
+           case when v.idx = 2 then px end,
+           case when v.idx = 2 then round((sz * px * (0.02 + 0.48 * bench_u(i, 11)))::numeric, 6) end,
+           case when v.idx = 2 then round((-sz * px * (0.02 + 0.48 * bench_u(i, 11) - 0.005 - 0.005 * bench_u(i, 12)))::numeric, 6) else -(sz * px) * 0.08 end,
+           sz * px * 0.005
       from (
         select i, t, venue_idx, side, name, round(mk_f::numeric, places) as mk, round((usd / mk_f)::numeric, 6) as sz,
                round((mk_f * case when venue_idx = 2 then 1 when side = 'long' then 0.997 else 1.003 end)::numeric, places) as px
