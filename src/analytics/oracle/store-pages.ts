@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.ts';
 
 /**
  * Keyset-paged readers of one asset's prices and liquidations, in time order, so that a store of millions
- * of rows is walked with a page in memory at a time (each page follows the (asset, time) indexes).
+ * of rows is walked with a page in memory at a time (each page is a range of the (asset, time, id) indexes).
  */
 export const PAGE_ROWS = 5000;
 
@@ -95,17 +95,33 @@ export interface AssetKey {
   quote: string;
 }
 
+/**
+ * The rows of `asset` in [from, to) after `last` in (time, id) order, as row comparisons on the facts'
+ * `(asset, time, id)` index (migrations/0009): a page is then one range of that index, and no other
+ * index can serve its order. Written as `asset = … and (time, id) > …`, the planner took the `time`
+ * index (the facts are stored in about time order) and filtered out the other assets' rows one by one:
+ * 88,000 rows read for a page of 5,000 of the bench's smallest asset (147 ms, against 21 ms here), and
+ * 15.8 s of the analyze bench's Postgres time for the liquidation pages.
+ */
+function assetKeyRange(asset: string, from: Date, to: Date | null, last: { time: Date; id: string } | null, alias?: string) {
+  const col = (name: string) => sql.ref(alias ? `${alias}.${name}` : name);
+  const lower = last
+    ? sql`(${col('asset')}, ${col('time')}, ${col('id')}) > (${asset}, ${last.time}, ${last.id}::bigint)`
+    : sql`(${col('asset')}, ${col('time')}) >= (${asset}, ${from})`;
+  const upper = to ? sql`(${col('asset')}, ${col('time')}) < (${asset}, ${to})` : sql`${col('asset')} <= ${asset}`;
+  return sql`${lower} and ${upper}`;
+}
+
 /** Oracle rows of an asset from `from` on (no upper bound: the walk decides where to stop). Rows with a raw (unscaled) price are left out. */
 export function oracleRows(db: Kysely<Database>, key: AssetKey, from: Date): PagedReader<OracleRow> {
   // Ordered by the table's columns: a bare `id` in ORDER BY is the output column, the id as text, whose
   // order ("10" < "9") is not the keyset's (a bigint comparison), and rows of one time were skipped.
   return new PagedReader(async (last) => {
-    const after = last ? sql`and (time, id) > (${last.time}, ${last.id}::bigint)` : sql``;
     const { rows } = await sql<OracleRow>`
       select id::text as id, venue, market, price::text as price, time, block_time
       from oracle_prices
-      where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and not ('raw_price' = any(flags)) ${after}
-      order by oracle_prices.time, oracle_prices.id limit ${PAGE_ROWS}`.execute(db);
+      where ${assetKeyRange(key.asset, from, null, last)} and quote = ${key.quote} and not ('raw_price' = any(flags))
+      order by oracle_prices.asset, oracle_prices.time, oracle_prices.id limit ${PAGE_ROWS}`.execute(db);
     return rows;
   });
 }
@@ -131,7 +147,6 @@ export function barRows(db: Kysely<Database>, key: AssetKey, interval: string, f
 /** Liquidations of an asset in [from, to), of the given venues (all when empty), with their collateral token's asset. */
 export function liquidationRows(db: Kysely<Database>, key: AssetKey, from: Date, to: Date, venues: readonly string[]): PagedReader<LiquidationRow> {
   return new PagedReader(async (last) => {
-    const after = last ? sql`and (l.time, l.id) > (${last.time}, ${last.id}::bigint)` : sql``;
     const venueFilter = venues.length > 0 ? sql`and l.venue in (${sql.join(venues)})` : sql``;
     const { rows } = await sql<LiquidationRow>`
       select l.id::text as id, l.venue, l.market, l.asset, l.quote, l.side, l.time,
@@ -141,8 +156,8 @@ export function liquidationRows(db: Kysely<Database>, key: AssetKey, from: Date,
              l.fee_usd::text as fee_usd, l.bad_debt_usd::text as bad_debt_usd, l.flags, l.extra
       from liquidations l
       left join tokens t on t.chain_id = l.chain_id and t.address = l.collateral_token
-      where l.asset = ${key.asset} and l.quote = ${key.quote} and l.time >= ${from} and l.time < ${to} ${venueFilter} ${after}
-      order by l.time, l.id limit ${PAGE_ROWS}`.execute(db);
+      where ${assetKeyRange(key.asset, from, to, last, 'l')} and l.quote = ${key.quote} ${venueFilter}
+      order by l.asset, l.time, l.id limit ${PAGE_ROWS}`.execute(db);
     return rows;
   });
 }
