@@ -87,13 +87,9 @@ async function runOracleStep(
   const episodes: Episode[] = [];
   const assets = await assetsInRange(store, from, to, scope.assets);
   for (const key of assets) {
-    const { rows: series } = await sql<{ venue: string; market: string }>`
-      select distinct venue, market from oracle_prices where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and time < ${to}`.execute(db);
     // whose prices liquidate positions of this asset: judged against any reference; other feeds need two
-    const { rows: liquidating } = await sql<{ venue: string }>`
-      select distinct venue from liquidations where asset = ${key.asset} and quote = ${key.quote} and time >= ${from} and time < ${to}`.execute(db);
-    const liquidatingGroups = new Set([...rulesByVenue.keys(), ...liquidating.map((l) => l.venue)].map(groupOf));
-    const walk = await walkAsset(store, key, series, {
+    const liquidatingGroups = new Set([...rulesByVenue.keys(), ...key.liquidatingVenues].map(groupOf));
+    const walk = await walkAsset(store, key, key.series, {
       ...(scope.reader ? { reader: scope.reader } : {}),
       liquidatingGroups,
       from,

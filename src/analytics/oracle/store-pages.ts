@@ -162,13 +162,35 @@ export function liquidationRows(db: Kysely<Database>, key: AssetKey, from: Date,
   });
 }
 
-/** The (asset, quote) pairs that have liquidations or oracle prices in [from, to). */
-export async function assetsInRange(db: Kysely<Database>, from: Date, to: Date, assets: readonly string[]): Promise<AssetKey[]> {
+export interface AssetInRange extends AssetKey {
+  /** The oracle series (venue, market) with prices of the asset in the range. */
+  series: { venue: string; market: string }[];
+  /** The venues with liquidations of the asset in the range. */
+  liquidatingVenues: string[];
+}
+
+/**
+ * The (asset, quote) pairs that have liquidations or oracle prices in [from, to), with their oracle
+ * series and liquidating venues: one pass over each table. Asked per asset instead, the liquidating
+ * venues took 2.9 s of the analyze bench (ten scans of each asset's rows through its index).
+ */
+export async function assetsInRange(db: Kysely<Database>, from: Date, to: Date, assets: readonly string[]): Promise<AssetInRange[]> {
   const assetFilter = assets.length > 0 ? sql`and asset in (${sql.join(assets)})` : sql``;
-  const { rows } = await sql<AssetKey>`
-    select asset, quote from liquidations where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}
-    union
-    select asset, quote from oracle_prices where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}
-    order by asset, quote`.execute(db);
-  return rows;
+  const { rows: liquidating } = await sql<AssetKey & { venue: string }>`
+    select distinct asset, quote, venue from liquidations
+    where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}`.execute(db);
+  const { rows: series } = await sql<AssetKey & { venue: string; market: string }>`
+    select distinct asset, quote, venue, market from oracle_prices
+    where asset is not null and quote is not null and time >= ${from} and time < ${to} ${assetFilter}`.execute(db);
+  const byKey = new Map<string, AssetInRange>();
+  const entry = (k: AssetKey) => {
+    const id = `${k.asset}\u0000${k.quote}`;
+    let found = byKey.get(id);
+    if (!found) byKey.set(id, (found = { asset: k.asset, quote: k.quote, series: [], liquidatingVenues: [] }));
+    return found;
+  };
+  for (const r of liquidating) entry(r).liquidatingVenues.push(r.venue);
+  for (const r of series) entry(r).series.push({ venue: r.venue, market: r.market });
+  // in code-point order, whatever the server's collation
+  return [...byKey.values()].sort((a, b) => (a.asset !== b.asset ? (a.asset < b.asset ? -1 : 1) : a.quote < b.quote ? -1 : a.quote > b.quote ? 1 : 0));
 }
