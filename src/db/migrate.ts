@@ -55,30 +55,42 @@ export async function migrationStatus(db: Kysely<Database>): Promise<{ name: str
   return migrations.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
 }
 
+/** Catalog scans tried before a race is reported (each waits 10 ms longer than the last). */
+const RACE_TRIES = 10;
+
 /**
  * Kysely's Migrator looks for its tables by introspecting every table of every schema of the database
- * (`has_schema_privilege(nspname, …)`, `pg_get_serial_sequence(nspname || '.' || relname, …)`), so another
- * client dropping ITS schema during that catalog scan fails our migration with `schema "<theirs>" does not
- * exist` (seen twice in one suite run, where every test file drops its schema on close; the same happens to
- * two stores sharing a server). Nothing was changed when that happens, so the scan is simply run again; an
- * error naming our own schema is real and is not retried.
+ * (`has_schema_privilege(nspname, …)`, `pg_get_serial_sequence(nspname || '.' || relname, attname)`), so
+ * another client changing ITS schema during that catalog scan fails our migration: `schema "<theirs>"
+ * does not exist` when it drops the schema, `column "log_index" of relation "liquidations" does not
+ * exist` when it drops and recreates its tables (both seen in suite runs, where every test file drops
+ * its schema on close and one migrates down and up; the same happens to two stores sharing a server).
+ * The scan runs before any migration, and nothing was changed when it fails, so it is simply run again.
+ * A migration's own error (Kysely names the migration) and an error naming our own schema are real and
+ * are not retried; a race that persists surfaces after ten tries.
  */
 async function retryOnVanishedSchema<T>(db: Kysely<Database>, attempt: () => Promise<T>): Promise<T> {
   const ours = await currentSchema(db);
   for (let tries = 1; ; tries++) {
     try {
       const result = await attempt();
-      const error = (result as { error?: unknown }).error;
-      if (!(error instanceof Error && isOtherSchemaVanished(error, ours)) || tries >= 5) return result;
+      const { error, results } = result as { error?: unknown; results?: { status: string }[] };
+      const migrationFailed = results?.some((r) => r.status === 'Error') ?? false;
+      if (migrationFailed || !isCatalogRace(error, ours) || tries >= RACE_TRIES) return result;
     } catch (error) {
-      if (!(error instanceof Error) || !isOtherSchemaVanished(error, ours) || tries >= 5) throw error;
+      if (!isCatalogRace(error, ours) || tries >= RACE_TRIES) throw error;
     }
+    // the other client's DDL is usually over within milliseconds
+    await new Promise((resolve) => setTimeout(resolve, 10 * tries));
   }
 }
 
-function isOtherSchemaVanished(error: Error, ours: string): boolean {
-  const match = /^schema "([^"]+)" does not exist$/.exec(error.message);
-  return match !== null && match[1] !== ours;
+/** Postgres's "no such schema / table / column" (3F000, 42P01, 42703), but not about our own schema. */
+function isCatalogRace(error: unknown, ours: string): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (code !== '3F000' && code !== '42P01' && code !== '42703') return false;
+  return error.message !== `schema "${ours}" does not exist`;
 }
 
 /** The current schema's search_path head, for messages. */

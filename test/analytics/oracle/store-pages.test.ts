@@ -54,6 +54,47 @@ forEachDatabase((dbName, open) => {
       }
     }, 120_000);
 
+    it("an asset's rows only, from its range, when other assets, quotes and no asset are interleaved in time across pages", async () => {
+      const handle = await open();
+      try {
+        const { db } = handle;
+        // two rows every 25 ms from T0 - 90 s to T0 + 137.5 s; neighbours in key order (ETC < ETH < ETHFI), another quote, no asset
+        const kinds: { asset: string | null; quote: string | null }[] = [
+          { asset: 'ETH', quote: 'USD' }, { asset: 'ETHFI', quote: 'USD' }, { asset: 'ETH', quote: 'USD' }, { asset: 'ETC', quote: 'USD' },
+          { asset: 'ETH', quote: 'EUR' }, { asset: null, quote: null }, { asset: 'ETH', quote: 'USD' },
+        ];
+        const count = 18_200;
+        const start = T0.getTime() - 90_000;
+        const rows = Array.from({ length: count }, (_, i) => ({ ...kinds[i % kinds.length]!, time: new Date(start + 25 * Math.floor(i / 2)), n: i }));
+        for (let i = 0; i < rows.length; i += 2000) {
+          const slice = rows.slice(i, i + 2000);
+          await db.insertInto('oracle_prices').values(slice.map((r) => ({ venue: 'chainlink', chain_id: 42161, market: '0xfeed', asset: r.asset, quote: r.quote, price: '4000', time: r.time, uid: `p${r.n}` }))).execute();
+          await db.insertInto('liquidations').values(slice.map((r) => ({ venue: 'gmx-v2', chain_id: 42161, market: '0xmarket', asset: r.asset, quote: r.quote, time: r.time, uid: `l${r.n}` }))).execute();
+        }
+        const from = new Date(T0.getTime() - 30_000);
+        const to = new Date(T0.getTime() + 120_000);
+        const eth = rows.filter((r) => r.asset === 'ETH' && r.quote === 'USD');
+        const expectedPrices = eth.filter((r) => r.time >= from).map((r) => `p${r.n}`);
+        const expectedLiquidations = eth.filter((r) => r.time >= from && r.time < to).map((r) => `l${r.n}`);
+        // both readers cross a page boundary, and rows lie before `from` and after `to`
+        expect(expectedLiquidations.length).toBeGreaterThan(PAGE_ROWS);
+        expect(expectedPrices.length).toBeGreaterThan(expectedLiquidations.length);
+
+        const uidOf = async (table: 'oracle_prices' | 'liquidations', ids: string[]) => {
+          const found = await db.selectFrom(table).select(['id', 'uid']).where('id', 'in', ids).execute();
+          const byId = new Map(found.map((r) => [String(r.id), r.uid]));
+          return ids.map((id) => byId.get(id));
+        };
+        const prices = await readAll(oracleRows(db, { asset: 'ETH', quote: 'USD' }, from));
+        const liquidations = await readAll(liquidationRows(db, { asset: 'ETH', quote: 'USD' }, from, to, []));
+        // in time order, and row n was inserted before row n + 1 at the same time: the expected order is n's
+        expect(await uidOf('oracle_prices', prices.map((r) => r.id))).toEqual(expectedPrices);
+        expect(await uidOf('liquidations', liquidations.map((r) => r.id))).toEqual(expectedLiquidations);
+      } finally {
+        await handle.close();
+      }
+    }, 120_000);
+
     it('bars of several venues at one second, across a page boundary, once each', async () => {
       const handle = await open();
       try {
