@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sql, type Kysely } from 'kysely';
+import { sql, type DatabaseIntrospector, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import type { Database } from './schema.ts';
 
@@ -28,7 +28,38 @@ export async function createMigrator(db: Kysely<Database>): Promise<Migrator> {
   // the connection's current schema: left unqualified, Kysely looks for them in `public` and then
   // writes through search_path, which breaks as soon as a store lives in a schema of its own.
   const schema = await currentSchema(db);
-  return new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_DIR), migrationTableSchema: schema });
+  return new Migrator({ db: introspectingOnly(db, schema), provider: new FolderMigrationProvider(MIGRATIONS_DIR), migrationTableSchema: schema });
+}
+
+/**
+ * `db` as the Migrator sees it: itself, but looking for its bookkeeping tables in `schema` only. Kysely's
+ * own introspector reads every column of every table of every schema (`pg_get_serial_sequence(nspname ||
+ * '.' || relname, attname)` for each), so another client changing ITS schema during that scan failed our
+ * migration: `schema "<theirs>" does not exist` (twice in one suite run, where every test file drops its
+ * schema on close), then `column "log_index" of relation "liquidations" does not exist` (a test migrating
+ * its own schema down and up). Retrying the scan did not hold under load; not scanning other schemas does,
+ * and it no longer reads the whole catalog of a database shared with other applications.
+ */
+function introspectingOnly(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`select nspname as name from pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string; is_view: boolean }>`
+        select table_name as name, table_type = 'VIEW' as is_view from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map((r) => ({ name: r.name, schema, isView: r.is_view, isForeign: false, columns: [] }));
+    },
+  };
+  // The Kysely instance keeps its state in private fields: its methods must run on it, not on the proxy.
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 function check(result: MigrationResultSet, what: string): MigrationResultSet {
@@ -42,55 +73,17 @@ function check(result: MigrationResultSet, what: string): MigrationResultSet {
 
 /** Brings the schema to the latest version. Safe to call from every command and from many processes. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await retryOnVanishedSchema(db, async () => (await createMigrator(db)).migrateToLatest()), 'migration');
+  return check(await (await createMigrator(db)).migrateToLatest(), 'migration');
 }
 
 /** Undoes the newest applied migration. */
 export async function migrateDown(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return check(await retryOnVanishedSchema(db, async () => (await createMigrator(db)).migrateDown()), 'migration down');
+  return check(await (await createMigrator(db)).migrateDown(), 'migration down');
 }
 
 export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | null }[]> {
-  const migrations = await retryOnVanishedSchema(db, async () => (await createMigrator(db)).getMigrations());
+  const migrations = await (await createMigrator(db)).getMigrations();
   return migrations.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
-}
-
-/** Catalog scans tried before a race is reported (each waits 10 ms longer than the last). */
-const RACE_TRIES = 10;
-
-/**
- * Kysely's Migrator looks for its tables by introspecting every table of every schema of the database
- * (`has_schema_privilege(nspname, …)`, `pg_get_serial_sequence(nspname || '.' || relname, attname)`), so
- * another client changing ITS schema during that catalog scan fails our migration: `schema "<theirs>"
- * does not exist` when it drops the schema, `column "log_index" of relation "liquidations" does not
- * exist` when it drops and recreates its tables (both seen in suite runs, where every test file drops
- * its schema on close and one migrates down and up; the same happens to two stores sharing a server).
- * The scan runs before any migration, and nothing was changed when it fails, so it is simply run again.
- * A migration's own error (Kysely names the migration) and an error naming our own schema are real and
- * are not retried; a race that persists surfaces after ten tries.
- */
-async function retryOnVanishedSchema<T>(db: Kysely<Database>, attempt: () => Promise<T>): Promise<T> {
-  const ours = await currentSchema(db);
-  for (let tries = 1; ; tries++) {
-    try {
-      const result = await attempt();
-      const { error, results } = result as { error?: unknown; results?: { status: string }[] };
-      const migrationFailed = results?.some((r) => r.status === 'Error') ?? false;
-      if (migrationFailed || !isCatalogRace(error, ours) || tries >= RACE_TRIES) return result;
-    } catch (error) {
-      if (!isCatalogRace(error, ours) || tries >= RACE_TRIES) throw error;
-    }
-    // the other client's DDL is usually over within milliseconds
-    await new Promise((resolve) => setTimeout(resolve, 10 * tries));
-  }
-}
-
-/** Postgres's "no such schema / table / column" (3F000, 42P01, 42703), but not about our own schema. */
-function isCatalogRace(error: unknown, ours: string): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (code !== '3F000' && code !== '42P01' && code !== '42703') return false;
-  return error.message !== `schema "${ours}" does not exist`;
 }
 
 /** The current schema's search_path head, for messages. */
