@@ -84,6 +84,72 @@ forEachDatabase((dbName, open) => {
       }
     });
 
+    /** Liquidations 1..n (ids from the identity, in insert order) and a check for each. */
+    async function liquidationsWithChecks(db: Kysely<any>, n: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 1; i <= n; i++) {
+        const { rows } = await sql<{ id: string }>`insert into liquidations (venue, market, time, uid, source_id, block_number)
+          values ('gmx-v2', '0xm', now(), ${`u${i}`}, 's', ${100 + i}) returning id::text as id`.execute(db);
+        ids.push(rows[0]!.id);
+      }
+      await sql`insert into liquidation_oracle_checks (liquidation_id, run_id, venue, market, time, tolerance_pct, verdict)
+        select id, '1', venue, market, time, 0.1, 'unknown' from liquidations`.execute(db);
+      return ids;
+    }
+    const checkIds = async (db: Kysely<any>) =>
+      (await sql<{ id: string }>`select liquidation_id::text as id from liquidation_oracle_checks order by liquidation_id`.execute(db)).rows.map((r) => r.id);
+
+    it("0010: deleting liquidations (a rewind) deletes their oracle checks, and no one else's", async () => {
+      const handle = await open();
+      try {
+        const ids = await liquidationsWithChecks(handle.db, 4);
+        // as the indexer rewinds a source: its rows from a block on
+        await sql`delete from liquidations where source_id = 's' and block_number >= 103`.execute(handle.db);
+        expect(await checkIds(handle.db)).toEqual(ids.slice(0, 2));
+        await sql`delete from liquidations where id = -1`.execute(handle.db);
+        expect(await checkIds(handle.db)).toEqual(ids.slice(0, 2));
+        // and the reverse of 0010 restores the key: a check without its liquidation is refused again
+        await migrateDown(handle.db);
+        await expect(sql`insert into liquidation_oracle_checks (liquidation_id, run_id, venue, market, time, tolerance_pct, verdict)
+          values (-5, '1', 'gmx-v2', '0xm', now(), 0.1, 'unknown')`.execute(handle.db)).rejects.toThrow(/foreign key/);
+        await sql`delete from liquidations where id = ${ids[0]!}`.execute(handle.db);
+        expect(await checkIds(handle.db)).toEqual(ids.slice(1, 2));
+      } finally {
+        await handle.close();
+      }
+    });
+
+    if (dbName === 'postgres') {
+      it('0010: a rewind during an analyze run waits for it, then deletes the checks the run wrote', async () => {
+        const handle = await open();
+        try {
+          const ids = await liquidationsWithChecks(handle.db, 2);
+          await sql`delete from liquidation_oracle_checks`.execute(handle.db);
+          let rewound = false;
+          let rewind: Promise<void> | undefined;
+          await handle.db.transaction().execute(async (analyzeTrx) => {
+            // what analyze takes first (src/analytics/analyze.ts)
+            await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':liqscope:analyze', 0))`.execute(analyzeTrx);
+            rewind = handle.db.transaction().execute(async (indexerTrx) => {
+              await sql`delete from liquidations where id = ${ids[1]!}`.execute(indexerTrx);
+              rewound = true;
+            });
+            // The rewind's delete is blocked in its trigger while the run holds the lock.
+            await new Promise((r) => setTimeout(r, 300));
+            expect(rewound).toBe(false);
+            // The run writes a check for the liquidation the rewind is deleting (it read it before).
+            await sql`insert into liquidation_oracle_checks (liquidation_id, run_id, venue, market, time, tolerance_pct, verdict)
+              select id, '1', venue, market, time, 0.1, 'unknown' from liquidations`.execute(analyzeTrx);
+          });
+          await rewind;
+          expect(rewound).toBe(true);
+          expect(await checkIds(handle.db)).toEqual([ids[0]!]);
+        } finally {
+          await handle.close();
+        }
+      });
+    }
+
     it('stores on-chain integers beyond 2^64 exactly in NUMERIC columns', async () => {
       const handle = await open();
       try {
