@@ -16,6 +16,14 @@ export interface VenueMarginRules<Params = Record<string, unknown>> {
    * reference for its own liquidations, and they count as one source in the median of other venues.
    */
   ownPriceVenues: readonly string[];
+  /**
+   * How finely the venue's liquidation rows are timed, in ms, when coarser than the millisecond: an EVM
+   * venue stamps an event with its block's timestamp, a whole second (1000). The event happened somewhere
+   * in that second, so the analysis takes the reference as it stood at the second's end: the other venues'
+   * prices of the same second cannot be ordered before or after it. Absent: the rows carry the event's
+   * own millisecond.
+   */
+  timeResolutionMs?: number;
   /** Parameters the rules need that the data does not carry (a market's maintenance factor…), with defaults. */
   params: z.ZodType<Params>;
   /** What the rules cannot know, for the documentation and every check's `limits`. */

@@ -82,8 +82,12 @@ export class ReferenceBook {
     return [...this.groups.keys()].filter((g) => g !== exclude);
   }
 
-  /** The reference at `atMs`, leaving out the groups in `exclude` (the venue being judged). */
-  quote(atMs: number, exclude: string): ReferenceQuote | NoReference {
+  /**
+   * The reference from the values observed by `atMs`, leaving out the groups in `exclude` (the venue being
+   * judged). Ages count from `agesFromMs` (default `atMs`), never below 0: a liquidation timed to its
+   * block's second is quoted at the second's end, and a value of that second is as fresh as the event.
+   */
+  quote(atMs: number, exclude: string, agesFromMs = atMs): ReferenceQuote | NoReference {
     const m = this.method;
     if (m.kind === 'peg') return { method: 'peg', price: m.price, sources: [{ kind: 'peg', venue: null, market: null, interval: null, price: m.price, ageS: 0 }], ageS: 0, dispersionPct: 0 };
     const used: SourceObservation[] = [];
@@ -93,7 +97,7 @@ export class ReferenceBook {
       let best: SourceObservation | null = null;
       for (const o of group.values()) {
         seen++;
-        if (o.observedAtMs > atMs || atMs - o.observedAtMs > o.maxAgeMs) continue;
+        if (o.observedAtMs > atMs || agesFromMs - o.observedAtMs > o.maxAgeMs) continue;
         if (!best || o.observedAtMs > best.observedAtMs) best = o;
       }
       if (best) used.push(best);
@@ -109,7 +113,7 @@ export class ReferenceBook {
     const price = median(used.map((o) => o.price));
     const dispersionPct = (100 * median(used.map((o) => Math.abs(o.price - price)))) / price;
     const sources = used
-      .map((o): UsedSource => ({ kind: o.kind, venue: o.venue, market: o.market, interval: o.interval, price: o.price, ageS: (atMs - o.observedAtMs) / 1000 }))
+      .map((o): UsedSource => ({ kind: o.kind, venue: o.venue, market: o.market, interval: o.interval, price: o.price, ageS: Math.max(0, agesFromMs - o.observedAtMs) / 1000 }))
       .sort((a, b) => (a.venue! < b.venue! ? -1 : a.venue! > b.venue! ? 1 : 0));
     return { method: 'median', price, sources, ageS: Math.max(...sources.map((s) => s.ageS)), dispersionPct };
   }

@@ -154,6 +154,19 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
     return false;
   };
 
+  /**
+   * Liquidations of a venue that times them coarser than the millisecond (block timestamps: whole
+   * seconds), held until the end of their time unit: the reference is taken as it stood then, since the
+   * other venues' prices of that second cannot be ordered before or after the event. Ordered by that end.
+   */
+  const deferred: { row: LiquidationRow; endMs: number }[] = [];
+  const defer = (row: LiquidationRow, resolutionMs: number) => {
+    const endMs = (Math.floor(row.time.getTime() / resolutionMs) + 1) * resolutionMs;
+    let i = deferred.length;
+    while (i > 0 && deferred[i - 1]!.endMs > endMs) i--;
+    deferred.splice(i, 0, { row, endMs });
+  };
+
   /** Checks waiting for the reference just after their liquidation. */
   const waiting: Waiting[] = [];
   let ready: { liquidation: LiquidationRow; result: CheckResult }[] = [];
@@ -186,6 +199,11 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
       } else i++;
     }
   };
+  /** A liquidation met: it waits for the reference just after it, or is checked at once. */
+  const enqueue = (w: Waiting) => {
+    if (afterMs > 0) waiting.push(w);
+    else ready.push({ liquidation: w.row, result: check(w, null, null) });
+  };
   const observed = (group: string, observedAtMs: number) => {
     for (const w of waiting) if (observedAtMs >= w.atMs) w.groups.delete(group);
   };
@@ -194,15 +212,18 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   try {
     for (;;) {
       await Promise.all(readers.map((r) => r.fill()));
-      // the next event: oracle rows, then bars, then liquidations at equal times (a price is in force
-      // before the liquidation it triggers)
-      let nextMs = Number.POSITIVE_INFINITY;
-      let pick = null as 'oracle' | 'liquidation' | number | null;
-      const o = oracles.head;
-      if (o) {
-        nextMs = o.time.getTime();
-        pick = 'oracle';
+      const l = liquidations.head;
+      const resolutionMs = l ? (s.rulesByVenue.get(l.venue)?.timeResolutionMs ?? 1) : 1;
+      if (l && resolutionMs > 1) {
+        defer(l, resolutionMs);
+        liquidations.shift();
+        continue;
       }
+      // The next event. At equal times: bars (their trades were before their end), then liquidations
+      // held to the end of their second (with those bars, without prices stamped at the next second),
+      // then oracle rows, then liquidations (a price is in force before the liquidation it triggers).
+      let nextMs = Number.POSITIVE_INFINITY;
+      let pick = null as 'oracle' | 'liquidation' | 'deferred' | number | null;
       for (let i = 0; i < bars.length; i++) {
         const bar = bars[i]!.reader.head;
         if (!bar) continue;
@@ -212,7 +233,15 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
           pick = i;
         }
       }
-      const l = liquidations.head;
+      if (deferred.length > 0 && deferred[0]!.endMs < nextMs) {
+        nextMs = deferred[0]!.endMs;
+        pick = 'deferred';
+      }
+      const o = oracles.head;
+      if (o && o.time.getTime() < nextMs) {
+        nextMs = o.time.getTime();
+        pick = 'oracle';
+      }
       if (l && l.time.getTime() < nextMs) {
         nextMs = l.time.getTime();
         pick = 'liquidation';
@@ -224,7 +253,7 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
       settle(nextMs, false);
       for (const feed of feeds.values()) feed.confirm(nextMs, (dueMs) => book.quote(dueMs, feed.feed.group));
       await flush(false);
-      if (nextMs >= toMs && !liquidations.head && waiting.length === 0 && !openInsideRange(nextMs)) break;
+      if (nextMs >= toMs && !liquidations.head && deferred.length === 0 && waiting.length === 0 && !openInsideRange(nextMs)) break;
       events++;
       quotes.clear();
 
@@ -251,9 +280,11 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
         touch(at, feed);
       } else if (pick === 'liquidation') {
         liquidations.shift();
-        const w = begin(l!, nextMs);
-        if (afterMs > 0) waiting.push(w);
-        else ready.push({ liquidation: w.row, result: check(w, null, null) });
+        enqueue(begin(l!, nextMs));
+      } else if (pick === 'deferred') {
+        // held to the end of its second: the reference at that second's last millisecond, ages from its own time
+        const { row } = deferred.shift()!;
+        enqueue(begin(row, nextMs - 1, row.time.getTime()));
       } else {
         const { reader, interval } = bars[pick]!;
         const bar = reader.head!;
@@ -295,7 +326,7 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   return { episodes, checks, events };
 
   /** A liquidation met in the walk: the reference and the venue's own price as they stood then. */
-  function begin(row: LiquidationRow, atMs: number): Waiting {
+  function begin(row: LiquidationRow, atMs: number, agesFromMs = atMs): Waiting {
     const group = s.groupOf(row.venue);
     // the venue's own price in force: its latest own oracle update of this asset
     let own: FeedEpisodes | null = null;
@@ -307,7 +338,7 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
       row,
       atMs,
       group,
-      before: book.quote(atMs, group),
+      before: book.quote(atMs, group, agesFromMs),
       groups: new Set(book.groupsExcept(group)),
       deadlineMs: atMs + afterMs,
       ownTimeMs: own ? own.lastUpdate!.timeMs : null,

@@ -51,6 +51,8 @@ function num(value: string | null): number | null {
 export const gmxV2MarginRules: VenueMarginRules<GmxV2MarginParams> = {
   venue: GMX_V2,
   ownPriceVenues: [GMX_V2],
+  // a liquidation's time is its block's timestamp (whole seconds on Arbitrum and Avalanche)
+  timeResolutionMs: 1000,
   params: gmxV2MarginParams,
   limits: [
     'borrowing and funding fees accrued since the position was opened are not in the liquidation row; the counterfactual leaves them out, which overstates equity by what they were',
