@@ -11,7 +11,8 @@ import { barRows, liquidationRows, oracleRows, type AssetKey, type LiquidationRo
 /**
  * One asset's walk through the store in time order: every oracle update and complete trade bar feeds the
  * reference book and the feeds' episode trackers, and every liquidation in the range is checked against
- * the reference as it stood at that moment (never a later price). The walk starts a lookback before the
+ * the reference as it stood at that moment (never a later price; for a liquidation timed to its block's
+ * second, that moment is the second's end). The walk starts a lookback before the
  * range, so the reference and the feeds' prices in force are known at its start, and goes past its end
  * only while an episode that started inside is still open.
  */
