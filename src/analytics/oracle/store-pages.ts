@@ -74,6 +74,11 @@ export class PagedReader<T> {
     this.ahead = page.length < PAGE_ROWS ? null : this.ask(page[page.length - 1]!);
   }
 
+  /** Whether `head` is valid without waiting (a row in the buffer, or no page to come). */
+  get ready(): boolean {
+    return this.index < this.buffer.length || !this.ahead;
+  }
+
   get head(): T | null {
     return this.index < this.buffer.length ? this.buffer[this.index]! : null;
   }
