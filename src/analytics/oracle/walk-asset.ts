@@ -213,9 +213,9 @@ export async function walkAsset(db: Kysely<Database>, key: AssetKey, seriesInRan
   try {
     for (;;) {
       // Awaits only at a page's end (and below, at a full batch of checks): two awaits per event (2.5 million
-      // on the analyze bench) cost more than holding GMX's 150,000 liquidations to their second's end. In
-      // three alternating pairs on the bench data, the oracle step took 62.9–65.8 s without them and with the
-      // held rows, against 64.1–71.2 s for the code before both.
+      // on the analyze bench) cost more than holding its 150,000 block-timed liquidations to their second's
+      // end. In three alternating pairs on the bench data, the oracle step took 62.9–65.8 s without them and
+      // with the held rows, against 64.1–71.2 s for the code before both.
       if (!readers.every((r) => r.ready)) await Promise.all(readers.map((r) => r.fill()));
       // The next event. At equal times: bars (their trades were before their end), then liquidations
       // held to the end of their second (with those bars, without prices stamped at the next second),

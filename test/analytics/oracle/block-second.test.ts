@@ -7,7 +7,7 @@ import type { LiqscopeDb } from '../../../src/db/connect.ts';
 import type { Database } from '../../../src/db/schema.ts';
 import { analysisContextOf } from '../../../src/pipeline/protocol.ts';
 import { forEachDatabase } from '../../helpers/db.ts';
-import { at, BLOCKS, HAND_SOURCES, TRADERS } from './hand-gmx.ts';
+import { at, BLOCKS, HAND_ORACLE_PARAMS, HAND_SOURCES, TRADERS } from './hand-gmx.ts';
 import { storeLogs } from './log-store.ts';
 
 /**
@@ -28,13 +28,7 @@ import { storeLogs } from './log-store.ts';
  * two dispersions, 1.2987 %: both distances are inside it, so the verdict is `borderline`, where Chainlink
  * alone (the reference at 21:00:30.000) made it `erroneous`.
  */
-const oracleParams = {
-  feeds: [
-    { venue: 'chainlink', heartbeatSeconds: 3600, deviationPct: 0.5 },
-    { venue: 'gmx-v2', heartbeatSeconds: 3600, deviationPct: 0.5 },
-  ],
-};
-const config = configSchema.parse({ analytics: { oracle: oracleParams } });
+const config = configSchema.parse({ analytics: { oracle: HAND_ORACLE_PARAMS } });
 const context = analysisContextOf(PROTOCOLS);
 
 const bar = (start: Date, lastTradeAt: Date, close: string) => ({

@@ -107,6 +107,14 @@ export const BLOCKS: LogBlock[] = [
   { time: at(3630), logs: ethLiquidation(TRADERS.B, 2) },
 ];
 
+/** The feeds' update rules of the hand-built logs, as a user configures them (GMX's own oracle: a price at least hourly). */
+export const HAND_ORACLE_PARAMS = {
+  feeds: [
+    { venue: 'chainlink', heartbeatSeconds: 3600, deviationPct: 0.5 },
+    { venue: 'gmx-v2', heartbeatSeconds: 3600, deviationPct: 0.5 },
+  ],
+};
+
 /** The two sources that read them. */
 export const HAND_SOURCES = [
   { name: 'hand-gmx', protocol: 'gmx-v2', addresses: [EMITTER] },

@@ -7,7 +7,7 @@ import type { LiqscopeDb } from '../../../src/db/connect.ts';
 import type { Database } from '../../../src/db/schema.ts';
 import { analysisContextOf } from '../../../src/pipeline/protocol.ts';
 import { forEachDatabase } from '../../helpers/db.ts';
-import { at, BLOCKS, HAND_SOURCES, TRADERS } from './hand-gmx.ts';
+import { at, BLOCKS, HAND_ORACLE_PARAMS, HAND_SOURCES, TRADERS } from './hand-gmx.ts';
 import { storeLogs } from './log-store.ts';
 
 /**
@@ -27,14 +27,7 @@ import { storeLogs } from './log-store.ts';
  * GMX's ETH feed sat at 1,910 against 1,950 from 21:00:00 until its 21:02:00 update at 1,950: one
  * deviation episode of −2.0513 %, holding A's liquidation.
  */
-const oracleParams = {
-  // the feeds' update rules, as a user configures them (GMX's own oracle: a price at least hourly)
-  feeds: [
-    { venue: 'chainlink', heartbeatSeconds: 3600, deviationPct: 0.5 },
-    { venue: 'gmx-v2', heartbeatSeconds: 3600, deviationPct: 0.5 },
-  ],
-};
-const config = configSchema.parse({ analytics: { oracle: oracleParams } });
+const config = configSchema.parse({ analytics: { oracle: HAND_ORACLE_PARAMS } });
 const context = analysisContextOf(PROTOCOLS);
 
 interface Check {
@@ -178,9 +171,9 @@ forEachDatabase((dbName, open) => {
 
     it('bad parameters fail naming what and where, and leave the stored results as they were', async () => {
       const before = (await sql`select liquidation_id, verdict, run_id from liquidation_oracle_checks order by liquidation_id`.execute(db)).rows;
-      const unknownVenue = configSchema.parse({ analytics: { oracle: { ...oracleParams, margin: { 'gmx-v3': {} } } } });
+      const unknownVenue = configSchema.parse({ analytics: { oracle: { ...HAND_ORACLE_PARAMS, margin: { 'gmx-v3': {} } } } });
       await expect(analyze(db, unknownVenue, { steps: ['oracle'], context })).rejects.toThrow(/analytics\.oracle\.margin\.gmx-v3: no venue gmx-v3 has margin rules/);
-      const badFactor = configSchema.parse({ analytics: { oracle: { ...oracleParams, margin: { 'gmx-v2': { minCollateralFactor: 2 } } } } });
+      const badFactor = configSchema.parse({ analytics: { oracle: { ...HAND_ORACLE_PARAMS, margin: { 'gmx-v2': { minCollateralFactor: 2 } } } } });
       await expect(analyze(db, badFactor, { steps: ['oracle'], context })).rejects.toThrow(/analytics\.oracle\.margin\.gmx-v2\.minCollateralFactor/);
       expect(() => configSchema.parse({ analytics: { oracle: { tolerancePct: -1 } } })).toThrow(/tolerancePct/);
       expect((await sql`select liquidation_id, verdict, run_id from liquidation_oracle_checks order by liquidation_id`.execute(db)).rows).toEqual(before);
