@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { analysisContextOf } from '../src/pipeline/protocol.ts';
 import { generateAnalyzeBenchData, type AnalyzeBenchData } from './analyze-generate.ts';
+import { CpuMeter, type CpuUsage } from './cpu-usage.ts';
 
 export interface AnalyzeBenchResult {
   analyze_liquidations: number;
@@ -22,6 +23,12 @@ export interface AnalyzeBenchResult {
   /** The same at a quarter of the rows: memory that does not grow with the row count stays flat. */
   analyze_quarter_seconds: number | null;
   analyze_quarter_peak_rss_mb: number | null;
+  /**
+   * CPU seconds of this process during `analyze`, and of the Postgres server's processes when it runs on
+   * this machine (null otherwise): on 2 cores, a wall time of T s holds at most 2T s of the two together.
+   */
+  analyze_node_cpu_seconds: number | null;
+  analyze_postgres_cpu_seconds: number | null;
   /** Seconds per step as the steps report them. */
   analyze_step_seconds: Record<string, number>;
   analyze_cascades: number;
@@ -35,6 +42,7 @@ interface Measured {
   peakMb: number;
   beforeMb: number;
   summary: AnalyzeSummary;
+  cpu: CpuUsage;
   cascades: number;
   waves: number;
 }
@@ -65,6 +73,8 @@ export async function runAnalyzeBench(opts: { postgresUrl?: string; liquidations
     analyze_seconds: round1(full.seconds),
     analyze_peak_rss_mb: Math.round(full.peakMb),
     analyze_rss_before_mb: Math.round(full.beforeMb),
+    analyze_node_cpu_seconds: round1(full.cpu.nodeSeconds),
+    analyze_postgres_cpu_seconds: full.cpu.postgresSeconds === null ? null : round1(full.cpu.postgresSeconds),
     analyze_quarter_seconds: quarter ? round1(quarter.seconds) : null,
     analyze_quarter_peak_rss_mb: quarter ? Math.round(quarter.peakMb) : null,
     analyze_step_seconds: steps,
@@ -85,20 +95,23 @@ async function measure(postgresUrl: string, liquidations: number, oracleUpdates:
     const beforeMb = process.memoryUsage().rss / 2 ** 20;
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const meter = new CpuMeter(postgresUrl);
     const started = process.hrtime.bigint();
     let summary: AnalyzeSummary;
+    let cpu: CpuUsage;
     try {
       // as `liqscope analyze` runs it: every step, the venues' margin rules and ADL rankings from the composition root
       summary = await analyze(handle.db, configSchema.parse({}), { context: analysisContextOf(PROTOCOLS) });
     } finally {
       clearInterval(sampler);
+      cpu = meter.stop();
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const count = async (table: string) => Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.table(table)} where run_id = ${summary.runId}`.execute(handle.db)).rows[0]!.n);
     const cascades = await count('cascades');
     const waves = await count('adl_waves');
-    log(`analyze: ${seconds.toFixed(1)} s, peak RSS ${Math.round(peak / 2 ** 20)} MB (${Math.round(beforeMb)} MB before), ${cascades} cascades, ${waves} ADL waves; steps ${JSON.stringify(Object.fromEntries(Object.entries(summary.steps).map(([k, v]) => [k, v.seconds])))}`);
-    return { data, seconds, peakMb: peak / 2 ** 20, beforeMb, summary, cascades, waves };
+    log(`analyze: ${seconds.toFixed(1)} s, peak RSS ${Math.round(peak / 2 ** 20)} MB (${Math.round(beforeMb)} MB before), ${cascades} cascades, ${waves} ADL waves; CPU ${cpu.nodeSeconds.toFixed(1)} s Node, ${cpu.postgresSeconds === null ? 'Postgres not measured (not on this machine)' : `${cpu.postgresSeconds.toFixed(1)} s Postgres`}; steps ${JSON.stringify(Object.fromEntries(Object.entries(summary.steps).map(([k, v]) => [k, v.seconds])))}`);
+    return { data, seconds, peakMb: peak / 2 ** 20, beforeMb, summary, cpu, cascades, waves };
   } finally {
     await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(handle.db).catch(() => {});
     await handle.close();
