@@ -15,6 +15,10 @@ import { WAVE_FILLS } from './wave-fills.ts';
  *   or exec + pnl/q (short): mark/entry − 1, or entry/mark − 1.
  */
 export async function writeRankingCheck(trx: Transaction<Database>, runId: string): Promise<void> {
+  // The per-wave rows are MATERIALIZED, computed once. Inlined, the planner, which estimates this run's
+  // waves at one row (a new run_id lies past the column's statistics), joined them in a nested loop that
+  // re-ran the whole aggregation over the run's fills once per wave: on the analyze bench's 1,243 waves,
+  // \`--step adl\` with the statistics of an earlier run took 254 s, and 1.4 s with this.
   await sql`with scored as (
       select wave_id, venue, time, asset, side, coalesce(counterparty, '') as batch_account, id, block_number, log_index,
              case ranking
@@ -35,7 +39,7 @@ export async function writeRankingCheck(trx: Transaction<Database>, runId: strin
     ), rho as (
       select wave_id, corr(pick, score_rank) as rho, count(*) as n
         from batches where batch_size >= 3 group by wave_id, time, asset, side, batch_account
-    ), per_wave as (
+    ), per_wave as materialized (
       select wave_id, sum(rho * n) filter (where rho is not null) / nullif(sum(n) filter (where rho is not null), 0) as rho,
              count(*) filter (where rho is not null) as batches, coalesce(sum(n) filter (where rho is not null), 0) as fills
         from rho group by wave_id
