@@ -29,12 +29,12 @@ export class CpuMeter {
 
   /** Starts measuring. `postgresUrl` decides whether the server is local (a host of this machine or a socket). */
   constructor(postgresUrl: string | undefined) {
-    const local = postgresUrl !== undefined && isLocalServer(postgresUrl) && readPostgresTicks() !== null;
-    if (!local) {
+    const start = postgresUrl !== undefined && isLocalServer(postgresUrl) ? readPostgresTicks() : null;
+    if (!start) {
       this.timer = null;
       return;
     }
-    for (const [pid, t] of readPostgresTicks()!) this.ticks.set(pid, { first: t, last: t });
+    for (const [pid, t] of start) this.ticks.set(pid, { first: t, last: t });
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     this.timer.unref();
   }
